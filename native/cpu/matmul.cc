@@ -1,0 +1,165 @@
+// Batched matrix product out[..., M, N] = a[..., M, K] @ b[..., K, N]. Batch dims have equal rank and
+// broadcast where one side is 1 (oneDNN's semantics). float32 runs on oneDNN; 16-bit floats use oneDNN
+// when it has a real kernel for them here, else they are widened to float32 around the float32 kernel;
+// float64 and integers use a plain loop (reference and gradcheck paths).
+#include <vector>
+
+#include "antorcha/dnnl_context.h"
+#include "antorcha/kernels.h"
+#include "antorcha/parallel.h"
+#include "antorcha/storage.h"
+
+namespace antorcha {
+namespace {
+
+dnnl::memory::desc md_of(const TensorArg& t, DType as) {
+  dnnl::memory::dims dims(t.shape, t.shape + t.ndim), strides(t.strides, t.strides + t.ndim);
+  // Size-1 dims may carry any stride; give them the dense one so oneDNN sees a plain layout.
+  for (int d = t.ndim - 1; d >= 0; --d) {
+    if (dims[d] != 1) continue;
+    strides[d] = d == t.ndim - 1 ? 1 : strides[d + 1] * dims[d + 1];
+    if (strides[d] == 0) strides[d] = 1;
+  }
+  return dnnl::memory::desc(dims, dnnl_type(as), strides);
+}
+
+// Returns false when oneDNN only offers its reference implementation for this case.
+bool dnnl_matmul(const TensorArg& out, const TensorArg& a, const TensorArg& b) {
+  std::string key = "matmul";
+  append_key(key, a);
+  append_key(key, b);
+  append_key(key, out);
+  auto amd = md_of(a, a.dtype), bmd = md_of(b, b.dtype), omd = md_of(out, out.dtype);
+  CachedPrimitive& p = cached_primitive(key, [&] {
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    dnnl::matmul::desc desc(amd, bmd, omd);
+    dnnl::matmul::primitive_desc pd(desc, attr, cpu_engine());
+    return CachedPrimitive{dnnl::matmul(pd), pd.scratchpad_desc(), pd.impl_info_str()};
+  });
+  if (p.impl.rfind("ref", 0) == 0) return false;
+  dnnl::memory am(amd, cpu_engine(), a.data), bm(bmd, cpu_engine(), b.data), om(omd, cpu_engine(), out.data);
+  execute(p, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, om}});
+  return true;
+}
+
+// Index of batch element `batch` of t (t's batch dims broadcast against out's).
+int64_t batch_offset(const TensorArg& t, const TensorArg& out, int64_t batch) {
+  int64_t off = 0;
+  for (int d = out.ndim - 3; d >= 0; --d) {
+    int64_t i = batch % out.shape[d];
+    batch /= out.shape[d];
+    if (t.shape[d] != 1) off += i * t.strides[d];
+  }
+  return off;
+}
+
+template <typename T>
+void loop_matmul(const TensorArg& out, const TensorArg& a, const TensorArg& b) {
+  using C = compute_t<T>;
+  using Acc = std::conditional_t<std::is_floating_point_v<C>, C, int64_t>;
+  const int n = out.ndim;
+  const int64_t M = out.shape[n - 2], N = out.shape[n - 1], K = a.shape[n - 1];
+  const int64_t batches = out.numel / std::max<int64_t>(1, M * N);
+  const int64_t as0 = a.strides[n - 2], as1 = a.strides[n - 1], bs0 = b.strides[n - 2], bs1 = b.strides[n - 1];
+  parallel_for(batches * M, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, N * K)), [&](int64_t s, int64_t e) {
+    std::vector<Acc> row(N);
+    for (int64_t job = s; job < e; ++job) {
+      int64_t bt = job / M, i = job % M;
+      const T* ap = a.ptr<T>() + batch_offset(a, out, bt) + i * as0;
+      const T* bp = b.ptr<T>() + batch_offset(b, out, bt);
+      std::fill(row.begin(), row.end(), Acc(0));
+      for (int64_t k = 0; k < K; ++k) {
+        Acc av = static_cast<Acc>(load(ap + k * as1));
+        const T* brow = bp + k * bs0;
+        for (int64_t j = 0; j < N; ++j) row[j] += av * static_cast<Acc>(load(brow + j * bs1));
+      }
+      T* op = out.ptr<T>() + job * N;
+      for (int64_t j = 0; j < N; ++j) store(op + j, row[j]);
+    }
+  });
+}
+
+// Copies t into a dense float32 block of the same shape.
+struct Widened {
+  double handle = -1;
+  TensorArg view;
+  ~Widened() { storage_free(handle); }
+};
+void widen(const TensorArg& t, Widened& w) {
+  w.handle = storage_alloc(t.numel * 4);
+  w.view = t;
+  w.view.dtype = DType::float32;
+  w.view.data = static_cast<char*>(storage_ptr(w.handle, nullptr));
+  int64_t s = 1;
+  for (int d = t.ndim - 1; d >= 0; --d) {
+    w.view.strides[d] = s;
+    s *= t.shape[d];
+  }
+  std::vector<int64_t> idx(t.ndim, 0);
+  float* dst = w.view.ptr<float>();
+  ANTORCHA_DISPATCH_ALL(t.dtype, [&] {
+    for (int64_t i = 0; i < t.numel; ++i) {
+      int64_t off = 0, rest = i;
+      for (int d = t.ndim - 1; d >= 0; --d) {
+        off += (rest % t.shape[d]) * t.strides[d];
+        rest /= t.shape[d];
+      }
+      dst[i] = static_cast<float>(load(t.ptr<scalar_t>() + off));
+    }
+  });
+}
+
+}  // namespace
+
+void k_matmul(ArgReader& r) {
+  TensorArg out = r.tensor(), a = r.tensor(), b = r.tensor();
+  const int n = out.ndim;
+  if (n < 2 || a.ndim != n || b.ndim != n) fail("matmul: operands must have the output's rank (>= 2)");
+  if (a.dtype != b.dtype || out.dtype != a.dtype) fail("matmul: operand dtypes must match");
+  if (!out.is_contiguous()) fail("matmul: output must be contiguous");
+  if (a.shape[n - 1] != b.shape[n - 2] || a.shape[n - 2] != out.shape[n - 2] || b.shape[n - 1] != out.shape[n - 1])
+    fail("matmul: inner dimensions do not match");
+  for (int d = 0; d < n - 2; ++d) {
+    if ((a.shape[d] != out.shape[d] && a.shape[d] != 1) || (b.shape[d] != out.shape[d] && b.shape[d] != 1))
+      fail("matmul: batch dimensions do not broadcast");
+  }
+  if (out.numel == 0) return;
+  if (a.shape[n - 1] == 0) {  // empty inner dimension: the product is all zeros
+    ANTORCHA_DISPATCH_ALL(out.dtype, [&] {
+      for (int64_t i = 0; i < out.numel; ++i) store(out.ptr<scalar_t>() + i, compute_t<scalar_t>(0));
+    });
+    return;
+  }
+  switch (a.dtype) {
+    case DType::float32:
+      if (dnnl_matmul(out, a, b)) return;
+      return loop_matmul<float>(out, a, b);
+    case DType::bfloat16:
+    case DType::float16: {
+      if (dnnl_matmul(out, a, b)) return;
+      Widened wa, wb, wo;
+      widen(a, wa);
+      widen(b, wb);
+      wo.handle = storage_alloc(out.numel * 4);
+      wo.view = out;
+      wo.view.dtype = DType::float32;
+      wo.view.data = static_cast<char*>(storage_ptr(wo.handle, nullptr));
+      if (!dnnl_matmul(wo.view, wa.view, wb.view)) loop_matmul<float>(wo.view, wa.view, wb.view);
+      const float* src = wo.view.ptr<float>();
+      ANTORCHA_DISPATCH_ALL(out.dtype, [&] {
+        parallel_for(out.numel, 65536, [&](int64_t s, int64_t e) {
+          for (int64_t i = s; i < e; ++i) store(out.ptr<scalar_t>() + i, src[i]);
+        });
+      });
+      return;
+    }
+    case DType::float64: return loop_matmul<double>(out, a, b);
+    case DType::int64: return loop_matmul<int64_t>(out, a, b);
+    case DType::int32: return loop_matmul<int32_t>(out, a, b);
+    case DType::uint8: return loop_matmul<uint8_t>(out, a, b);
+    default: fail("matmul: unsupported dtype");
+  }
+}
+
+}  // namespace antorcha

@@ -1,0 +1,135 @@
+// Caching allocator and handle table. Training loops allocate the same sizes every step, so freed blocks
+// are kept by exact (rounded) size and handed out again: this skips malloc and, for large blocks, the page
+// faults of fresh mmap'ed memory that otherwise dominate big elementwise ops.
+#include "antorcha/storage.h"
+
+#include <cstdlib>
+#include <mutex>
+#include <new>
+#include <stdexcept>
+#include <unordered_map>
+#include <vector>
+
+namespace antorcha {
+namespace {
+
+constexpr size_t kAlign = 64;
+constexpr size_t kMaxCached = size_t(2) << 30;  // keep at most 2 GiB of freed blocks
+constexpr double kSlotRange = 16777216.0;       // handle = generation * 2^24 + slot
+
+struct Slot {
+  void* ptr = nullptr;
+  size_t nbytes = 0;    // requested size
+  size_t capacity = 0;  // rounded size, the cache key
+  uint32_t generation = 0;
+  bool live = false;
+};
+
+std::vector<Slot> slots;
+std::vector<uint32_t> free_slots;
+std::unordered_map<size_t, std::vector<void*>> cache;
+size_t cached_bytes = 0, live_bytes = 0, live_blocks = 0, peak_bytes = 0;
+
+size_t round_up(size_t n) {
+  if (n <= 4096) return (n + kAlign - 1) / kAlign * kAlign;
+  return (n + 4095) / 4096 * 4096;
+}
+
+void* raw_alloc(size_t capacity) {
+  auto& bucket = cache[capacity];
+  if (!bucket.empty()) {
+    void* p = bucket.back();
+    bucket.pop_back();
+    cached_bytes -= capacity;
+    return p;
+  }
+  void* p = nullptr;
+  if (posix_memalign(&p, kAlign, capacity == 0 ? kAlign : capacity) != 0) {
+    storage_empty_cache();  // retry once with the cache returned to the system
+    if (posix_memalign(&p, kAlign, capacity == 0 ? kAlign : capacity) != 0) throw std::bad_alloc();
+  }
+  return p;
+}
+
+void raw_release(void* p, size_t capacity) {
+  if (cached_bytes + capacity > kMaxCached) {
+    std::free(p);
+    return;
+  }
+  cache[capacity].push_back(p);
+  cached_bytes += capacity;
+}
+
+Slot* lookup(double handle) {
+  if (!(handle >= 0) || handle > 9007199254740991.0) return nullptr;
+  double gen = static_cast<double>(static_cast<uint64_t>(handle / kSlotRange));
+  uint64_t index = static_cast<uint64_t>(handle - gen * kSlotRange);
+  if (index >= slots.size()) return nullptr;
+  Slot& s = slots[index];
+  if (!s.live || s.generation != static_cast<uint32_t>(gen)) return nullptr;
+  return &s;
+}
+
+}  // namespace
+
+double storage_alloc(size_t nbytes) {
+  size_t capacity = round_up(nbytes);
+  void* p = raw_alloc(capacity);
+  uint32_t index;
+  if (!free_slots.empty()) {
+    index = free_slots.back();
+    free_slots.pop_back();
+  } else {
+    if (slots.size() >= static_cast<size_t>(kSlotRange)) {
+      raw_release(p, capacity);
+      throw std::runtime_error("too many live tensors (16M storage handles)");
+    }
+    index = static_cast<uint32_t>(slots.size());
+    slots.emplace_back();
+  }
+  Slot& s = slots[index];
+  s.ptr = p;
+  s.nbytes = nbytes;
+  s.capacity = capacity;
+  s.generation = (s.generation + 1) & 0x1fffffffu;
+  s.live = true;
+  live_bytes += nbytes;
+  live_blocks++;
+  if (live_bytes > peak_bytes) peak_bytes = live_bytes;
+  return static_cast<double>(s.generation) * kSlotRange + index;
+}
+
+bool storage_free(double handle) {
+  Slot* s = lookup(handle);
+  if (!s) return false;
+  raw_release(s->ptr, s->capacity);
+  live_bytes -= s->nbytes;
+  live_blocks--;
+  s->ptr = nullptr;
+  s->live = false;
+  free_slots.push_back(static_cast<uint32_t>(s - slots.data()));
+  return true;
+}
+
+void* storage_ptr(double handle, size_t* nbytes) {
+  Slot* s = lookup(handle);
+  if (!s) throw std::invalid_argument("invalid or freed storage handle");
+  if (nbytes) *nbytes = s->nbytes;
+  return s->ptr;
+}
+
+MemoryStats storage_stats() {
+  return {static_cast<double>(live_bytes), static_cast<double>(live_blocks), static_cast<double>(cached_bytes),
+          static_cast<double>(peak_bytes)};
+}
+
+void storage_empty_cache() {
+  for (auto& [capacity, bucket] : cache) {
+    for (void* p : bucket) std::free(p);
+    bucket.clear();
+  }
+  cache.clear();
+  cached_bytes = 0;
+}
+
+}  // namespace antorcha

@@ -1,0 +1,26 @@
+#include <omp.h>
+#include <xmmintrin.h>
+
+#include "antorcha/parallel.h"
+
+namespace antorcha {
+namespace {
+int threads = 0;
+}
+
+int num_threads() {
+  if (threads == 0) threads = omp_get_max_threads();
+  return threads;
+}
+
+// Denormals slow float math by an order of magnitude (RNN states decay into them); flush them to zero on
+// every thread of the team, as torch.set_flush_denormal(True) does.
+void set_num_threads(int n) {
+  threads = n;
+  omp_set_num_threads(n);
+  _mm_setcsr(_mm_getcsr() | 0x8040);
+#pragma omp parallel num_threads(n)
+  { _mm_setcsr(_mm_getcsr() | 0x8040); }
+}
+
+}  // namespace antorcha

@@ -1,0 +1,39 @@
+// oneDNN engine, stream and a shape-keyed cache of built primitives (descriptor creation costs up to tens
+// of milliseconds for some primitives, so a training loop must build each one once).
+#pragma once
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "tensor_arg.h"
+
+namespace antorcha {
+
+dnnl::engine& cpu_engine();
+dnnl::stream& cpu_stream();
+
+// A built primitive plus the bytes of scratch memory it asked for.
+struct CachedPrimitive {
+  dnnl::primitive primitive;
+  dnnl::memory::desc scratchpad;
+  std::string impl;  // implementation name, e.g. "brg:avx2" or "ref:any"
+};
+
+// Returns the cached entry for key, building it with make() on a miss (least recently used entries go).
+CachedPrimitive& cached_primitive(const std::string& key, const std::function<CachedPrimitive()>& make);
+size_t primitive_cache_size();
+
+// Key fragment describing dtype, shape and strides.
+void append_key(std::string& key, const TensorArg& t);
+dnnl::memory::data_type dnnl_type(DType d);
+
+// Runs softmax (or log-softmax) through oneDNN; false when oneDNN has no fast implementation for it.
+bool dnnl_softmax(const TensorArg& out, const TensorArg& in, int dim, bool log);
+
+// Executes prim with args plus a scratchpad buffer from the caching allocator.
+void execute(CachedPrimitive& p, std::unordered_map<int, dnnl::memory> args);
+
+}  // namespace antorcha

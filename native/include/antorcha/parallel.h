@@ -1,0 +1,33 @@
+// Splits a range over the OpenMP team (the same runtime oneDNN uses, so the two never compete).
+#pragma once
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdint>
+
+namespace antorcha {
+
+int num_threads();
+void set_num_threads(int n);
+
+// Calls fn(begin, end) on disjoint chunks of [0, n); runs inline when n is below grain or one thread is set.
+template <typename F>
+void parallel_for(int64_t n, int64_t grain, const F& fn) {
+  if (n <= 0) return;
+  int threads = num_threads();
+  if (threads <= 1 || n <= grain) {
+    fn(int64_t(0), n);
+    return;
+  }
+  int64_t max_chunks = std::max<int64_t>(1, n / std::max<int64_t>(grain, 1));
+  int team = static_cast<int>(std::min<int64_t>(threads, max_chunks));
+#pragma omp parallel num_threads(team)
+  {
+    int t = omp_get_thread_num(), nt = omp_get_num_threads();
+    int64_t chunk = (n + nt - 1) / nt;
+    int64_t begin = t * chunk, end = std::min(n, begin + chunk);
+    if (begin < end) fn(begin, end);
+  }
+}
+
+}  // namespace antorcha

@@ -1,0 +1,2 @@
+/** antorcha/models: model architectures (torchvision-compatible layouts build on this entry point). */
+export {};
