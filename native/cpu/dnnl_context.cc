@@ -52,6 +52,14 @@ CachedPrimitive& cached_primitive(const std::string& key, const std::function<Ca
   return c.items.front().second;
 }
 
+CachedPrimitive try_build(const std::function<CachedPrimitive()>& make) {
+  try {
+    return make();
+  } catch (const dnnl::error&) {
+    return CachedPrimitive{dnnl::primitive(), dnnl::memory::desc(), std::string()};
+  }
+}
+
 size_t primitive_cache_size() { return lru().items.size(); }
 
 void append_key(std::string& key, const TensorArg& t) {
@@ -103,7 +111,7 @@ bool dnnl_softmax(const TensorArg& out, const TensorArg& in, int dim, bool log) 
     }
     return dnnl::memory::desc(dims, dnnl_type(in.dtype), strides);
   }();
-  CachedPrimitive& p = cached_primitive(key, [&] {
+  CachedPrimitive& p = cached_primitive(key, [&] { return try_build([&] {
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     dnnl::softmax_v2_forward::desc desc(dnnl::prop_kind::forward_inference,
@@ -111,8 +119,8 @@ bool dnnl_softmax(const TensorArg& out, const TensorArg& in, int dim, bool log) 
                                         md, md, in.ndim == 0 ? 0 : dim);
     dnnl::softmax_v2_forward::primitive_desc pd(desc, attr, cpu_engine());
     return CachedPrimitive{dnnl::softmax_v2_forward(pd), pd.scratchpad_desc(), pd.impl_info_str()};
-  });
-  if (p.impl.rfind("ref", 0) == 0) return false;
+  }); });
+  if (!p.fast()) return false;
   dnnl::memory src(md, cpu_engine(), in.data), dst(md, cpu_engine(), out.data);
   execute(p, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}});
   return true;

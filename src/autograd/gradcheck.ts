@@ -13,7 +13,8 @@ export interface GradcheckOptions {
 
 /**
  * Compares the analytical gradient of sum(fn(inputs) * w) (w fixed, random) with central finite differences
- * in float64; throws with the first mismatch, returns true otherwise. Inputs must be float64 and require grad.
+ * in float64; throws with the first mismatch, returns true otherwise. Inputs that require grad must be float64;
+ * the others (indices, masks) are held fixed.
  *
  * @example
  * const x = torch.randn([3], { dtype: 'float64', requiresGrad: true });
@@ -22,7 +23,7 @@ export interface GradcheckOptions {
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): boolean {
   const eps = options.eps ?? 1e-6, atol = options.atol ?? 1e-5, rtol = options.rtol ?? 1e-3;
   for (const x of inputs) {
-    if (x.dtype !== 'float64') throw new TypeError(`gradcheck: inputs must be float64, got ${x.dtype}`);
+    if (x.requiresGrad && x.dtype !== 'float64') throw new TypeError(`gradcheck: inputs that require grad must be float64, got ${x.dtype}`);
   }
   return tidy(() => {
     const probe = fn(...inputs);

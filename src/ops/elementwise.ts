@@ -86,7 +86,6 @@ function recordScalar(fn: BinaryFnName, out: Tensor, x: Tensor, value: number): 
     case 'pow': return record('powScalar', [out], [x], { exponent: value });
     case 'rpow': return record('rpowScalar', [out], [x], { base: value });
     case 'rsub': return record('rsubScalar', [out], [x], { value });
-    case 'rdiv': return record('rdivScalar', [out], [x], { value });
     case 'remainder': return record('remainderScalar', [out], [x], {});
     case 'fmod': return record('fmodScalar', [out], [x], {});
     default: throw new Error(`${fn} with a scalar operand is not differentiable`);
@@ -184,8 +183,8 @@ export function pow(a: Tensor, exponent: TensorOrScalar, out?: Tensor): Tensor {
   return binaryOp('pow', a, exponent, out);
 }
 
-/** scalar (op) tensor: rsub, rdiv, rpow. */
-export function reverseScalar(fn: 'rsub' | 'rdiv' | 'rpow', s: number, x: Tensor): Tensor {
+/** scalar (op) tensor: rsub, rpow. */
+export function reverseScalar(fn: 'rsub' | 'rpow', s: number, x: Tensor): Tensor {
   return scalarOp(fn, x, s);
 }
 

@@ -21,7 +21,7 @@ export interface OpAttrs extends Record<UnaryName, None> {
   add: None; sub: None; mul: None; div: None; pow: None; maximum: None; minimum: None; atan2: None;
   remainder: None; fmod: None;
   addScalar: { value: number }; mulScalar: { value: number }; divScalar: { value: number }; powScalar: { exponent: number };
-  rpowScalar: { base: number }; rsubScalar: { value: number }; rdivScalar: { value: number };
+  rpowScalar: { base: number }; rsubScalar: { value: number };
   remainderScalar: None; fmodScalar: None;
   where: None;
   clamp: { min: number | null; max: number | null };
@@ -195,10 +195,6 @@ export const gradRules: { [K in OpName]: GradRule<OpAttrs[K]> | 'nondiff' } = {
   },
   rpowScalar: { save: saveOutput, backward: ([g], { saved: [y], attrs }) => [g.mul(y.mul(Math.log(attrs.base)))] },
   rsubScalar: { backward: ([g]) => [g.neg()] },
-  rdivScalar: {
-    save: saveInput0,
-    backward: ([g], { saved: [x], attrs }) => [g.mul(-attrs.value).div(x.mul(x))],
-  },
   remainderScalar: { backward: ([g]) => [g] },
   fmodScalar: { backward: ([g]) => [g] },
   where: {

@@ -19,8 +19,14 @@ dnnl::stream& cpu_stream();
 struct CachedPrimitive {
   dnnl::primitive primitive;
   dnnl::memory::desc scratchpad;
-  std::string impl;  // implementation name, e.g. "brg:avx2" or "ref:any"
+  std::string impl;  // implementation name, e.g. "brg:avx2" or "ref:any"; empty when oneDNN has none
+
+  // True when oneDNN offers a real (non-reference) implementation for this case.
+  bool fast() const { return !impl.empty() && impl.rfind("ref", 0) != 0; }
 };
+
+// Builds with make(); a configuration oneDNN cannot implement becomes an entry with no implementation.
+CachedPrimitive try_build(const std::function<CachedPrimitive()>& make);
 
 // Returns the cached entry for key, building it with make() on a miss (least recently used entries go).
 CachedPrimitive& cached_primitive(const std::string& key, const std::function<CachedPrimitive()>& make);
