@@ -10,6 +10,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../src/index.js';
@@ -250,6 +251,9 @@ function table(results: Result[]): string {
 
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  // Other work on the machine stalls the thread teams of both sides; the load average makes that visible.
+  const load = loadavg()[0];
+  if (load > 0.5) console.error(`warning: load average ${load.toFixed(2)} before the start; timings will be noisy`);
   torch.setNumThreads(opts.threads);
   const py = new PyTorchWorker(opts.threads);
   const results: Result[] = [];
@@ -264,10 +268,11 @@ async function main(): Promise<void> {
   }
 
   const cpu = cpuModel();
-  console.log(`\nantorcha vs PyTorch ${torchVersion}: ${opts.threads} thread(s) each, ${opts.rounds} rounds, CPU: ${cpu}\n`);
+  console.log(`\nantorcha vs PyTorch ${torchVersion}: ${opts.threads} thread(s) each, ${opts.rounds} rounds, CPU: ${cpu}` +
+    `, load average at start ${load.toFixed(2)}\n`);
   console.log(table(results));
   if (opts.json) {
-    const raw = { threads: opts.threads, rounds: opts.rounds, cpu, node: process.version, torch: torchVersion, results };
+    const raw = { threads: opts.threads, rounds: opts.rounds, cpu, loadAverage: load, node: process.version, torch: torchVersion, results };
     writeFileSync(opts.json, JSON.stringify(raw, null, 2) + '\n');
     console.log(`\nraw numbers written to ${opts.json}`);
   }

@@ -38,21 +38,68 @@ Napi::Value Init(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value Alloc(const Napi::CallbackInfo& info) {
-  double n = info[0].As<Napi::Number>().DoubleValue();
-  if (!(n >= 0) || n > 1e15) throw Napi::RangeError::New(info.Env(), "invalid allocation size");
-  try {
-    return Napi::Number::New(info.Env(), storage_alloc(static_cast<size_t>(n)));
-  } catch (const std::bad_alloc&) {
-    throw Napi::Error::New(info.Env(), "out of memory: could not allocate " + std::to_string(n) + " bytes");
-  } catch (const std::exception& e) {
-    rethrow(info.Env(), e);
-  }
+// The hot calls (alloc, free, run) use the C API directly: node-addon-api's wrappers cost ~0.1 us a call,
+// which is a measurable share of a small op.
+double arg_double(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  double value = -1;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc < 1 ||
+      napi_get_value_double(env, argv[0], &value) != napi_ok)
+    return -1;
+  return value;
 }
 
-Napi::Value Free(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), storage_free(to_handle(info[0])));
+napi_value AllocRaw(napi_env env, napi_callback_info info) {
+  double n = arg_double(env, info);
+  if (!(n >= 0) || n > 1e15) {
+    napi_throw_range_error(env, nullptr, "invalid allocation size");
+    return nullptr;
+  }
+  try {
+    napi_value result;
+    napi_create_double(env, storage_alloc(static_cast<size_t>(n)), &result);
+    return result;
+  } catch (const std::bad_alloc&) {
+    napi_throw_error(env, nullptr, ("out of memory: could not allocate " + std::to_string(n) + " bytes").c_str());
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, e.what());
+  }
+  return nullptr;
 }
+
+napi_value FreeRaw(napi_env env, napi_callback_info info) {
+  napi_value result;
+  napi_get_boolean(env, storage_free(arg_double(env, info)), &result);
+  return result;
+}
+
+napi_value RunRaw(napi_env env, napi_callback_info) {
+  if (!tape) {
+    napi_throw_error(env, nullptr, "native backend not initialised");
+    return nullptr;
+  }
+  ArgReader reader(tape, tape_length);
+  FlushDenormals ftz;
+  try {
+    int id = reader.i32();
+    if (id < 0 || id >= static_cast<int>(Kernel::count_)) fail("unknown kernel id " + std::to_string(id));
+    kernels[id](reader);
+  } catch (const std::bad_alloc&) {
+    napi_throw_error(env, nullptr, "out of memory in a native kernel");
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, e.what());
+  }
+  return nullptr;
+}
+
+Napi::Function raw_function(Napi::Env env, const char* name, napi_callback cb) {
+  napi_value fn;
+  NAPI_THROW_IF_FAILED(env, napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn), Napi::Function());
+  return Napi::Function(env, fn);
+}
+
+
 
 // Byte range [offset, offset + view.byteLength) of the block, checked.
 char* checked_range(Napi::Env env, double handle, double offset, size_t length) {
@@ -86,20 +133,6 @@ Napi::Value CopyOut(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value Run(const Napi::CallbackInfo& info) {
-  if (!tape) throw Napi::Error::New(info.Env(), "native backend not initialised");
-  ArgReader reader(tape, tape_length);
-  try {
-    int id = reader.i32();
-    if (id < 0 || id >= static_cast<int>(Kernel::count_)) fail("unknown kernel id " + std::to_string(id));
-    kernels[id](reader);
-  } catch (const std::bad_alloc&) {
-    throw Napi::Error::New(info.Env(), "out of memory in a native kernel");
-  } catch (const std::exception& e) {
-    rethrow(info.Env(), e);
-  }
-  return info.Env().Undefined();
-}
 
 Napi::Value Stats(const Napi::CallbackInfo& info) {
   MemoryStats s = storage_stats();
@@ -129,16 +162,16 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
 
 Napi::Object Module(Napi::Env env, Napi::Object exports) {
   exports.Set("init", Napi::Function::New(env, Init));
-  exports.Set("alloc", Napi::Function::New(env, Alloc));
-  exports.Set("free", Napi::Function::New(env, Free));
+  exports.Set("alloc", raw_function(env, "alloc", AllocRaw));
+  exports.Set("free", raw_function(env, "free", FreeRaw));
   exports.Set("copyIn", Napi::Function::New(env, CopyIn));
   exports.Set("copyOut", Napi::Function::New(env, CopyOut));
-  exports.Set("run", Napi::Function::New(env, Run));
+  exports.Set("run", raw_function(env, "run", RunRaw));
   exports.Set("stats", Napi::Function::New(env, Stats));
   exports.Set("emptyCache", Napi::Function::New(env, EmptyCache));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
-  set_num_threads(num_threads());  // also sets flush-to-zero on every OpenMP thread
+  set_num_threads(num_threads());  // also sets flush-to-zero on the OpenMP workers
   return exports;
 }
 

@@ -20,10 +20,14 @@ import { cpu, toDevice } from './device.js';
 
 /** Holds what a tensor owns, so the GC backstop can release it without keeping the tensor alive. */
 class Owned {
+  released = false;
   constructor(public storage: Storage, public node: Node | null) {}
 }
 
+// Registered without an unregister token (registration with a token, and unregistering, cost more than
+// the rest of a small op); a tensor disposed by hand marks its record released instead.
 const registry = new FinalizationRegistry<Owned>((owned) => {
+  if (owned.released) return;
   owned.storage.release();
   owned.node?.release();
   untrack();
@@ -42,7 +46,10 @@ export type Dims = number | number[];
  * x.grad!.tolist(); // [[2, 4], [6, 8]]
  */
 export class Tensor {
-  private owned: Owned | null;
+  private storageRef: Storage | null;
+  private node: Node | null = null;
+  /** What the GC backstop releases; created only for tensors no scope will dispose (see guard()). */
+  private held: Owned | null = null;
   readonly shape: number[];
   readonly strides: number[];
   readonly offset: number;
@@ -58,36 +65,46 @@ export class Tensor {
 
   /** @internal Use the creation functions (torch.tensor, torch.zeros, ...) instead. */
   constructor(storage: Storage, shape: number[], strides: number[], offset: number, dtype: DType) {
-    this.owned = new Owned(storage, null);
+    this.storageRef = storage;
     this.shape = shape;
     this.strides = strides;
     this.offset = offset;
     this.dtype = dtype;
-    registry.register(this, this.owned, this);
-    track(this);
+    if (!track(this)) this.guard();
+  }
+
+  /** @internal Registers the GC backstop (see memory/scope.ts). */
+  guard(): void {
+    if (this.held !== null || this.storageRef === null) return;
+    this.held = new Owned(this.storageRef, this.node);
+    registry.register(this, this.held);
   }
 
   // ------------------------------------------------------------------ storage and lifetime
 
   /** @internal The native storage; throws once the tensor is disposed. */
   get storage(): Storage {
-    const owned = this.owned;
-    if (owned === null) throw new Error(`Tensor ${formatShape(this.shape)} ${this.dtype} was used after dispose()`);
-    return owned.storage;
+    const storage = this.storageRef;
+    if (storage === null) throw new Error(`Tensor ${formatShape(this.shape)} ${this.dtype} was used after dispose()`);
+    return storage;
   }
 
   get isDisposed(): boolean {
-    return this.owned === null;
+    return this.storageRef === null;
   }
 
   /** Frees this tensor's reference to its memory now. Using it afterwards throws. Idempotent. */
   dispose(): void {
-    const owned = this.owned;
-    if (owned === null) return;
-    this.owned = null;
-    registry.unregister(this);
-    owned.storage.release();
-    owned.node?.release();
+    const storage = this.storageRef;
+    if (storage === null) return;
+    this.storageRef = null;
+    if (this.held !== null) {
+      this.held.released = true;
+      this.held = null;
+    }
+    storage.release();
+    this.node?.release();
+    this.node = null;
     untrack();
     this.grad?.dispose();
     this.grad = null;
@@ -141,19 +158,16 @@ export class Tensor {
   // ------------------------------------------------------------------ autograd
 
   get gradFn(): Node | null {
-    return this.owned?.node ?? null;
+    return this.node;
   }
   /** @internal Attaches this tensor to a graph node (taking a reference on it). */
   setGradFn(node: Node | null, outputNr = 0): void {
-    const owned = this.storageOwner();
+    void this.storage; // throws after dispose
     node?.retain();
-    owned.node?.release();
-    owned.node = node;
+    this.node?.release();
+    this.node = node;
+    if (this.held !== null) this.held.node = node;
     this.outputNr = outputNr;
-  }
-  private storageOwner(): Owned {
-    if (this.owned === null) throw new Error(`Tensor ${formatShape(this.shape)} ${this.dtype} was used after dispose()`);
-    return this.owned;
   }
   get isLeaf(): boolean {
     return this.gradFn === null;

@@ -245,6 +245,9 @@ for op in ['sum', 'mean', 'prod', 'amax', 'amin']:
 for op in ['sum', 'mean', 'amax', 'amin']:
     case(op, [N([3, 4, 5])], {'dim': [0, 2]}, name=op + '/dims')
     case(op, [N([])], name=op + '/scalar')
+case('prod', [{'base': torch.tensor([[0.5, 0.0, 2.0], [1.5, -2.0, 0.25], [0.0, 3.0, 0.0]]), 'transform': None}],
+     {'dim': 1}, name='prod/zeros')
+case('prod', [{'base': torch.tensor([[0.5, 0.0, 2.0], [1.5, -2.0, 0.25]]), 'transform': None}], name='prod/all-one-zero')
 case('sum', [N([0, 4])], {'dim': 0}, name='sum/empty')
 case('sum', [N([3, 4], 'int:5')], {'dim': 1}, name='sum/int64', grad=False)
 case('sum', [N([6, 5])], {'dim': 0}, name='sum/columns')

@@ -10,15 +10,22 @@ export interface Tracked {
   readonly isDisposed: boolean;
   kept: boolean;
   dispose(): void;
+  /** Registers the GC backstop; called for tensors that no scope will dispose. Idempotent. */
+  guard(): void;
 }
 
 const scopes: Tracked[][] = [];
 let liveTensors = 0;
 
-/** Called by every tensor constructor. */
-export function track(t: Tracked): void {
+/**
+ * Called by every tensor constructor; returns false when no scope owns the tensor (it then needs the GC
+ * backstop at once). Tensors that die with their scope never pay for finalizer registration.
+ */
+export function track(t: Tracked): boolean {
   liveTensors++;
-  if (scopes.length > 0) scopes[scopes.length - 1].push(t);
+  if (scopes.length === 0) return false;
+  scopes[scopes.length - 1].push(t);
+  return true;
 }
 
 /** Called once per tensor when it is disposed or collected. */
@@ -39,8 +46,12 @@ export function endScope(results?: unknown): void {
   const parent = scopes.length > 0 ? scopes[scopes.length - 1] : null;
   for (const t of scope) {
     if (t.isDisposed) continue;
-    if (survivors.has(t)) parent?.push(t);
-    else if (!t.kept) t.dispose();
+    if (survivors.has(t)) {
+      if (parent) parent.push(t);
+      else t.guard();
+    } else if (!t.kept) {
+      t.dispose();
+    }
   }
 }
 
@@ -95,6 +106,7 @@ export function tidy<T>(fn: () => T): T {
 /** Marks a tensor so that no enclosing scope disposes it (parameters, optimizer state, cached values). */
 export function keep<T extends Tracked>(t: T): T {
   t.kept = true;
+  t.guard();
   return t;
 }
 

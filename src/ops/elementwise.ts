@@ -95,7 +95,7 @@ function recordScalar(fn: BinaryFnName, out: Tensor, x: Tensor, value: number): 
 /** a (fn) b with broadcasting; b may be a JavaScript scalar. Writes into `out` when given (no graph). */
 export function binaryOp(fn: BinaryFnName, a: Tensor, b: TensorOrScalar, out?: Tensor): Tensor {
   if (!(b instanceof Tensor)) return scalarOp(fn, a, b, out);
-  let dtype = resultType(a, b);
+  let dtype = a.dtype === b.dtype ? a.dtype : resultType(a, b);
   if (floatResult.has(fn) && !isFloating(dtype)) dtype = getDefaultDType();
   if (fn === 'sub' && a.dtype === 'bool' && b.dtype === 'bool') {
     throw new TypeError('Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.');

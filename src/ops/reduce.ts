@@ -67,7 +67,15 @@ export function mean(x: Tensor, dim: Dims | null = null, keepdim = false): Tenso
 }
 
 export function prod(x: Tensor, dim: number | null = null, keepdim = false): Tensor {
-  const dims = reducedDims(x, dim, 'prod');
+  return prodImpl(x, reducedDims(x, dim, 'prod'), keepdim);
+}
+
+/** Product over several dims, keeping them (used by prod's backward). */
+export function prodOver(x: Tensor, dims: number[]): Tensor {
+  return prodImpl(x, dims, true);
+}
+
+function prodImpl(x: Tensor, dims: number[], keepdim: boolean): Tensor {
   const out = runReduce('prod', x, dims, keepdim, isFloating(x.dtype) ? x.dtype : 'int64');
   record('prod', [out], [x], { dims, keepdim });
   return out;

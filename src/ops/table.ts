@@ -8,6 +8,7 @@ import type { DType } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import type { InputMeta } from '../autograd/node.js';
 import { zeros } from './creation.js';
+import { prodOver } from './reduce.js';
 
 type None = Record<string, never>;
 export type UnaryName =
@@ -238,8 +239,17 @@ export const gradRules: { [K in OpName]: GradRule<OpAttrs[K]> | 'nondiff' } = {
   sum: { backward: ([g], { inputs, attrs: { dims, keepdim } }) => [unreduce(g, dims, keepdim).expand(inputs[0].shape)] },
   prod: {
     save: (inputs, outputs) => [inputs[0], outputs[0]],
-    backward: ([g], { saved: [x, y], attrs: { dims, keepdim } }) =>
-      [unreduce(g, dims, keepdim).mul(unreduce(y, dims, keepdim)).div(x)],
+    // d prod / d x_i is the product of the other entries: y / x_i when no entry is zero, the product of the
+    // nonzero entries at a single zero, and 0 everywhere when two or more entries are zero.
+    backward: ([g], { saved: [x, y], attrs: { dims, keepdim } }) => {
+      const gu = unreduce(g, dims, keepdim), yu = unreduce(y, dims, keepdim);
+      const isZero = x.eq(0);
+      const safe = x.where(isZero.logicalNot(), 1);
+      const zeros = isZero.sum(dims, true);
+      const noZero = gu.mul(yu).div(safe).where(zeros.eq(0), 0);
+      const oneZero = gu.mul(prodOver(safe, dims)).where(isZero.logicalAnd(zeros.eq(1)), 0);
+      return [noZero.add(oneZero)];
+    },
   },
   amax: {
     save: (inputs, outputs) => [inputs[0], outputs[0]],

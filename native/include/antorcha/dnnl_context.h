@@ -39,7 +39,7 @@ dnnl::memory::data_type dnnl_type(DType d);
 // Runs softmax (or log-softmax) through oneDNN; false when oneDNN has no fast implementation for it.
 bool dnnl_softmax(const TensorArg& out, const TensorArg& in, int dim, bool log);
 
-// Executes prim with args plus a scratchpad buffer from the caching allocator.
+// Executes prim with args plus the shared scratchpad buffer (kernels run one at a time).
 void execute(CachedPrimitive& p, std::unordered_map<int, dnnl::memory> args);
 
 }  // namespace antorcha

@@ -1,6 +1,7 @@
 // Splits a range over the OpenMP team (the same runtime oneDNN uses, so the two never compete).
 #pragma once
 #include <omp.h>
+#include <xmmintrin.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -8,6 +9,19 @@
 namespace antorcha {
 
 int num_threads();
+
+// Sets flush-to-zero / denormals-are-zero on the calling thread for the scope's lifetime.
+class FlushDenormals {
+ public:
+  FlushDenormals() : saved_(_mm_getcsr()) { _mm_setcsr(saved_ | 0x8040); }
+  ~FlushDenormals() { _mm_setcsr(saved_); }
+  FlushDenormals(const FlushDenormals&) = delete;
+  FlushDenormals& operator=(const FlushDenormals&) = delete;
+
+ private:
+  unsigned int saved_;
+};
+
 void set_num_threads(int n);
 
 // Calls fn(begin, end) on disjoint chunks of [0, n); runs inline when n is below grain or one thread is set.

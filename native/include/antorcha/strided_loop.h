@@ -14,9 +14,10 @@ constexpr int kMaxOperands = 4;
 struct StridedLoop {
   int ndim = 0;
   int nops = 0;
-  int64_t shape[kMaxDims] = {};
-  int64_t strides[kMaxOperands][kMaxDims] = {};  // bytes
-  char* base[kMaxOperands] = {};
+  // Left uninitialised on purpose: only the first ndim / nops entries are ever written or read.
+  int64_t shape[kMaxDims];
+  int64_t strides[kMaxOperands][kMaxDims];  // bytes
+  char* base[kMaxOperands];
   int64_t numel = 1;
 
   // Operand 0 is the output; every operand must have the output's shape.

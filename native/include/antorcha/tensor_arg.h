@@ -1,5 +1,5 @@
 // How a kernel sees its arguments: a strided view over a storage block, read from the argument tape
-// that TypeScript fills (see src/backend/tape.ts; both sides must read and write in the same order).
+// that TypeScript fills (see src/backend/kernels.ts; both sides must read and write in the same order).
 #pragma once
 #include <cstdint>
 #include <stdexcept>
@@ -15,8 +15,8 @@ struct TensorArg {
   char* data = nullptr;  // address of element 0 of the view (storage base + offset)
   DType dtype = DType::float32;
   int ndim = 0;
-  int64_t shape[kMaxDims] = {};
-  int64_t strides[kMaxDims] = {};  // in elements
+  int64_t shape[kMaxDims];    // only the first ndim entries are set
+  int64_t strides[kMaxDims];  // in elements
   int64_t numel = 1;
 
   size_t itemsize() const { return dtype_size(dtype); }
