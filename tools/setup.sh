@@ -23,14 +23,15 @@ if [ -n "$missing" ]; then
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing npm packages (npm ci)"
+  # npm ci also builds the native addon (the package's install script).
+  say "installing npm packages and building the native addon (npm ci)"
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
 addon=build/Release/antorcha.node
 if [ ! -f "$addon" ] || [ -n "$(find native binding.gyp -newer "$addon" 2>/dev/null | head -n 1)" ]; then
   say "building the native addon (node-gyp, oneDNN)"
-  npx node-gyp rebuild --nodedir=/usr -j 2 >/dev/null 2>build-native.log || {
+  sh tools/build-native.sh >/dev/null 2>build-native.log || {
     say "native build failed; see build-native.log"; tail -n 30 build-native.log >&2; exit 1; }
 fi
 

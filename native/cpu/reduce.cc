@@ -80,8 +80,13 @@ Acc reduce_run(const In* x, int64_t n, int64_t stride) {
       int64_t e = std::min(n, b + 2048);
       float s = 0;
       if (stride == 1) {
-#pragma omp simd reduction(+ : s)
-        for (int64_t i = b; i < e; ++i) s += load(x + i);
+        // 32 independent lanes (four vector registers) hide the add latency.
+        float lanes[32] = {};
+        int64_t i = b;
+        for (; i + 32 <= e; i += 32)
+          for (int j = 0; j < 32; ++j) lanes[j] += load(x + i + j);
+        for (; i < e; ++i) s += load(x + i);
+        for (int j = 0; j < 32; ++j) s += lanes[j];
       } else {
         for (int64_t i = b; i < e; ++i) s += load(x + i * stride);
       }
@@ -148,10 +153,19 @@ void reduce_impl(const TensorArg& out, const TensorArg& in, int nreduced) {
     });
     return;
   }
-  // Few outputs over a long reduction: split the reduction itself across threads.
+  // Few outputs over a long reduction: split the reduction itself (by element, across rows) over threads.
   for (int64_t k = 0; k < K; ++k) {
+    const In* base = x + kept.offset(k);
     std::vector<Acc> parts(threads, Op::init());
-    parallel_for(rows, 1, [&](int64_t b, int64_t e) { parts[omp_get_thread_num()] = partial(k, b, e); });
+    parallel_for(R, 65536, [&](int64_t b, int64_t e) {
+      Acc a = Op::init();
+      for (int64_t i = b; i < e;) {
+        int64_t row = i / inner, col = i % inner, n = std::min(inner - col, e - i);
+        a = Op::combine(a, reduce_run<In, Acc, Op>(base + red.offset(row * inner) + col * inner_stride, n, inner_stride));
+        i += n;
+      }
+      parts[omp_get_thread_num()] = a;
+    });
     Acc a = Op::init();
     for (Acc p : parts) a = Op::combine(a, p);
     store(o + k, a);
