@@ -13,13 +13,16 @@
         "native/cpu/softmax.cc",
         "native/cpu/matmul.cc",
         "native/cpu/index.cc",
-        "native/cpu/random.cc"
+        "native/cpu/random.cc",
+        "native/cpu/conv.cc",
+        "native/cpu/batchnorm.cc",
+        "native/cpu/pool.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/include"],
       "defines": ["NAPI_CPP_EXCEPTIONS", "NAPI_VERSION=8"],
       "cflags!": ["-fno-exceptions", "-O2"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-O2"],
-      "cflags_cc": ["-std=c++17", "-fexceptions", "-O3", "-march=native", "-fopenmp", "-Wall", "-Wno-unused-parameter", "-Wno-int-in-bool-context"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-O3", "-march=native", "-fopenmp", "-Wall", "-Wno-unused-parameter", "-Wno-int-in-bool-context", "-Wno-missing-field-initializers"],
       "libraries": ["-ldnnl", "-fopenmp"]
     }
   ]

@@ -27,6 +27,7 @@ export { tidy, keep, dispose, memory, emptyCache, startScope, endScope, scope } 
 export type { MemoryInfo } from './memory/scope.js';
 export { device, cuda, Device } from './device.js';
 export { linear } from './ops/linalg.js';
+export * as optim from './optim/index.js';
 
 /** torch.autograd: grad(), backward() and gradcheck(). */
 export const autograd = {

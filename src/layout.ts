@@ -139,3 +139,28 @@ export function inferShape(requested: readonly number[], numel: number, from: re
   }
   return out;
 }
+
+/** Strides of the channels-last layout (NHWC in memory) for a 4-D [N, C, H, W] shape. */
+export function channelsLastStrides(shape: readonly number[]): number[] {
+  const [, c, h, w] = shape;
+  return [h * w * c, 1, w * c, c];
+}
+
+/**
+ * Strides with the same dim order as (shape, strides) for a fresh dense tensor, or null when that layout is
+ * not a dense permutation (it has gaps, overlaps or broadcast dims). Lets elementwise results keep their
+ * input's memory format, as PyTorch's TensorIterator does.
+ */
+export function denseLayoutLike(shape: readonly number[], strides: readonly number[]): number[] | null {
+  const n = shape.length;
+  const order = shape.map((_, i) => i).sort((a, b) => strides[b] - strides[a] || a - b);
+  const out = new Array<number>(n);
+  let expected = 1;
+  for (let k = n - 1; k >= 0; k--) {
+    const d = order[k];
+    if (shape[d] !== 1 && strides[d] !== expected) return null;
+    out[d] = expected;
+    expected *= shape[d];
+  }
+  return out;
+}

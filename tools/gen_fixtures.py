@@ -19,12 +19,14 @@ NAME = {v: k for k, v in DT.items()}
 def enc(t):
     t = t.detach()
     vals = t.to(torch.float64).reshape(-1).tolist() if t.is_floating_point() else t.reshape(-1).tolist()
+    short = t.dtype in (torch.float32, torch.bfloat16, torch.float16)
     def num(v):
         if isinstance(v, bool):
             return int(v)
         if isinstance(v, float) and not math.isfinite(v):
             return 'nan' if math.isnan(v) else ('inf' if v > 0 else '-inf')
-        return v
+        # 9 significant digits identify a float32 exactly, and keep the fixture files small.
+        return float('%.9g' % v) if short and isinstance(v, float) else v
     return {'shape': list(t.shape), 'dtype': NAME[t.dtype], 'data': [num(v) for v in vals]}
 
 
@@ -64,9 +66,10 @@ def view_of(spec, base):
 cases = []
 
 
-def case(op, inputs, kwargs=None, grad=True, name=None):
+def case(op, inputs, kwargs=None, grad=True, name=None, frozen=()):
     kwargs = kwargs or {}
-    bases = [s['base'].clone().requires_grad_(grad and s['base'].is_floating_point()) for s in inputs]
+    bases = [s['base'].clone().requires_grad_(grad and s['base'].is_floating_point() and i not in frozen)
+             for i, s in enumerate(inputs)]
     views = [view_of(s, b) for s, b in zip(inputs, bases)]
     out = OPS[op](*views, **kwargs)
     if any(v.dtype == torch.bfloat16 for v in views) and not grad:
@@ -288,6 +291,29 @@ case('matmul', [N([0, 4]), N([4, 5])], name='matmul/empty')
 case('matmul', [N([3, 4], dtype='float64'), N([4, 5], dtype='float64')], name='matmul/f64')
 case('matmul', [N([3, 8], 'normal', 'bfloat16'), N([8, 5], 'normal', 'bfloat16')], name='matmul/bf16', grad=False)
 case('linear', [N([3, 4]), N([5, 4]), N([5])])
+# Convolution, normalisation and pooling (float32-only native primitives: parity, then a float32 gradcheck)
+F = torch.nn.functional
+OPS.update({
+    'conv2d': lambda x, w, b=None, stride=1, padding=0, dilation=1, groups=1: F.conv2d(x, w, b, stride, padding, dilation, groups),
+    'batch_norm': lambda x, rm, rv, w=None, b=None, training=True: F.batch_norm(x, rm.clone(), rv.clone(), w, b, training, 0.1, 1e-5),
+    'max_pool2d': lambda x, kernel, stride, padding=0, dilation=1, ceil=False: F.max_pool2d(x, kernel, stride, padding, dilation, ceil, True),
+    'avg_pool2d': lambda x, kernel, stride, padding=0, ceil=False, include_pad=True, divisor=None: F.avg_pool2d(x, kernel, stride, padding, ceil, include_pad, divisor),
+    'adaptive_avg_pool2d': lambda x, size: F.adaptive_avg_pool2d(x, size),
+    'adaptive_max_pool2d': lambda x, size: F.adaptive_max_pool2d(x, size, True),
+})
+case('conv2d', [N([2, 3, 6, 5]), N([4, 3, 3, 3]), N([4])], {'padding': [1, 1]})
+case('conv2d', [N([2, 4, 7, 7]), N([6, 2, 3, 2])], {'stride': [2, 1], 'padding': [1, 0], 'dilation': [1, 2], 'groups': 2}, name='conv2d/grouped-strided')
+case('conv2d', [N([1, 4, 5, 5]), N([4, 1, 3, 3]), N([4])], {'groups': 4, 'padding': [1, 1]}, name='conv2d/depthwise')
+case('batch_norm', [N([4, 3, 2, 3]), N([3]), N([3], 'pos'), N([3], 'pos'), N([3])], {'training': True}, frozen=(1, 2))
+case('batch_norm', [N([5, 3]), N([3]), N([3], 'pos')], {'training': True}, name='batch_norm/2d-no-affine', frozen=(1, 2))
+case('batch_norm', [N([4, 3, 2, 3]), N([3]), N([3], 'pos'), N([3], 'pos'), N([3])], {'training': False}, name='batch_norm/eval', frozen=(1, 2))
+case('max_pool2d', [N([2, 3, 7, 7])], {'kernel': [3, 3], 'stride': [2, 2], 'padding': [1, 1], 'ceil': True})
+case('max_pool2d', [N([1, 2, 8, 9])], {'kernel': [2, 3], 'stride': [2, 2], 'dilation': [2, 1]}, name='max_pool2d/dilated')
+case('avg_pool2d', [N([2, 3, 7, 6])], {'kernel': [3, 2], 'stride': [2, 2], 'padding': [1, 1], 'include_pad': False, 'ceil': True})
+case('avg_pool2d', [N([1, 2, 6, 6])], {'kernel': [2, 2], 'stride': [2, 2], 'divisor': 3}, name='avg_pool2d/divisor')
+case('adaptive_avg_pool2d', [N([2, 3, 7, 5])], {'size': [3, 2]})
+case('adaptive_avg_pool2d', [N([2, 4, 5, 5])], {'size': [1, 1]}, name='adaptive_avg_pool2d/global')
+case('adaptive_max_pool2d', [N([2, 3, 7, 5])], {'size': [3, 2]})
 # Indexing
 case('index_select', [N([5, 3]), {'base': torch.tensor([4, 0, 2, 2]), 'transform': None}], {'dim': 0})
 case('index_select', [N([3, 5], transform='t'), {'base': torch.tensor([1, 1, 0]), 'transform': None}], {'dim': 1}, name='index_select/strided')

@@ -66,8 +66,10 @@ function conform(g: Tensor, shape: number[], dtype: Tensor['dtype'], op: string)
 }
 
 /** The tensor a saved entry stands for, reattached to its graph position. */
-function unpackSaved(node: Node, index: number): Tensor {
-  return node.saved[index].unpack(node, (s, storage) => {
+function unpackSaved(node: Node, index: number): Tensor | null {
+  const entry = node.saved[index];
+  if (entry === null) return null;
+  return entry.unpack(node, (s, storage) => {
     if (s.leaf) return s.leaf;
     const t = new Tensor(storage.retain(), s.shape, s.strides, s.offset, s.dtype);
     if (s.edge?.node) t.setGradFn(s.edge.node, s.edge.outputNr);
@@ -140,7 +142,7 @@ export function backward(
       const grads = buf.map((g) => g ?? buf.find((x) => x !== null)!.mul(0));
       const saved = node.saved.map((_, i) => unpackSaved(node, i));
       const needs = node.edges.map((e) => e !== null);
-      const inputGrads = rule.backward(grads as Tensor[], { attrs: node.attrs, saved, inputs: node.inputs, needs });
+      const inputGrads = rule.backward(grads as Tensor[], { attrs: node.attrs, saved: saved as Tensor[], inputs: node.inputs, needs });
       if (!retain) node.releaseSaved();
       node.edges.forEach((edge, i) => {
         const gi = inputGrads[i];

@@ -23,13 +23,17 @@ export interface GradcheckOptions {
 export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): boolean {
   const eps = options.eps ?? 1e-6, atol = options.atol ?? 1e-5, rtol = options.rtol ?? 1e-3;
   for (const x of inputs) {
-    if (x.requiresGrad && x.dtype !== 'float64') throw new TypeError(`gradcheck: inputs that require grad must be float64, got ${x.dtype}`);
+    if (x.requiresGrad && x.dtype !== 'float64' && x.dtype !== 'float32') {
+      throw new TypeError(`gradcheck: inputs that require grad must be float64 (or float32 for float32-only ops), got ${x.dtype}`);
+    }
   }
   return tidy(() => {
     const probe = fn(...inputs);
     // Fixed weights 1, 2, 3, ... turn any output into a scalar while keeping every entry's contribution distinct.
     const w = noGrad(() => arange(1, probe.numel() + 1, 1, { dtype: 'float64' }).view(probe.shape));
-    const scalar = (out: Tensor) => out.mul(w).sum();
+    // The projection runs in float64 even for float32 outputs, so only the perturbed outputs' own rounding
+    // enters the finite difference.
+    const scalar = (out: Tensor) => out.to('float64').mul(w).sum();
     const active = inputs.filter((x) => x.requiresGrad);
     const analytic = grad(scalar(probe), active, { allowUnused: true });
     active.forEach((x, i) => {

@@ -12,8 +12,8 @@ export type Edge = { node: Node; outputNr: number; leaf?: undefined } | { leaf: 
 
 let nextSequence = 0;
 
-const nodeRegistry = new FinalizationRegistry<SavedTensor[]>((saved) => {
-  for (const s of saved) s.release();
+const nodeRegistry = new FinalizationRegistry<(SavedTensor | null)[]>((saved) => {
+  for (const s of saved) s?.release();
 });
 
 /** A tensor kept for backward: a reference on its storage plus its layout and version at save time. */
@@ -78,7 +78,7 @@ export interface InputMeta {
 export class Node {
   readonly sequence = nextSequence++;
   private refs = 0;
-  saved: SavedTensor[];
+  saved: (SavedTensor | null)[];
   /** Non-leaf tensors whose .grad should be kept (retainGrad), by output number. */
   retained: Map<number, Tensor> | null = null;
 
@@ -87,7 +87,7 @@ export class Node {
     readonly edges: Edge[],
     readonly inputs: InputMeta[],
     readonly attrs: unknown,
-    saved: SavedTensor[],
+    saved: (SavedTensor | null)[],
     readonly numOutputs: number,
   ) {
     this.saved = saved;
@@ -110,7 +110,7 @@ export class Node {
   /** Frees the saved tensors (after backward, unless the graph is retained). */
   releaseSaved(): void {
     if (this.saved.length === 0) return;
-    for (const s of this.saved) s.release();
+    for (const s of this.saved) s?.release();
     nodeRegistry.unregister(this);
   }
 }

@@ -204,3 +204,140 @@ export function manualSeed(seed: number): void {
   num(seed);
   addon.run();
 }
+
+/** Convolution geometry, PyTorch's meaning (dilation 1 = dense). */
+export interface ConvGeometry {
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+  groups: number;
+}
+
+function geometry(g: ConvGeometry): void {
+  num(g.stride[0]);
+  num(g.stride[1]);
+  num(g.padding[0]);
+  num(g.padding[1]);
+  num(g.dilation[0]);
+  num(g.dilation[1]);
+  num(g.groups);
+}
+
+export function conv2d(out: Tensor, x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): void {
+  begin(Kernel.conv2d);
+  tensor(out);
+  tensor(x);
+  tensor(weight);
+  num(bias ? 1 : 0);
+  if (bias) tensor(bias);
+  geometry(g);
+  addon.run();
+}
+
+export function conv2dBackwardData(gradIn: Tensor, gradOut: Tensor, weight: Tensor, g: ConvGeometry): void {
+  begin(Kernel.conv2dBackwardData);
+  tensor(gradIn);
+  tensor(gradOut);
+  tensor(weight);
+  geometry(g);
+  addon.run();
+}
+
+export function conv2dBackwardWeight(gradWeight: Tensor, gradBias: Tensor | null, x: Tensor, gradOut: Tensor, g: ConvGeometry): void {
+  begin(Kernel.conv2dBackwardWeight);
+  tensor(gradWeight);
+  num(gradBias ? 1 : 0);
+  if (gradBias) tensor(gradBias);
+  tensor(x);
+  tensor(gradOut);
+  geometry(g);
+  addon.run();
+}
+
+export function batchNorm(
+  out: Tensor, x: Tensor, mean: Tensor, variance: Tensor, training: boolean,
+  affine: { weight: Tensor; bias: Tensor } | null, eps: number,
+): void {
+  begin(Kernel.batchNorm);
+  tensor(out);
+  tensor(x);
+  tensor(mean);
+  tensor(variance);
+  num(training ? 1 : 0);
+  num(affine ? 1 : 0);
+  if (affine) {
+    tensor(affine.weight);
+    tensor(affine.bias);
+  }
+  num(eps);
+  addon.run();
+}
+
+export function batchNormBackward(
+  gradIn: Tensor, affine: { gradWeight: Tensor; gradBias: Tensor; weight: Tensor } | null, gradOut: Tensor,
+  x: Tensor, mean: Tensor, variance: Tensor, training: boolean, eps: number,
+): void {
+  begin(Kernel.batchNormBackward);
+  tensor(gradIn);
+  num(affine ? 1 : 0);
+  if (affine) {
+    tensor(affine.gradWeight);
+    tensor(affine.gradBias);
+    tensor(affine.weight);
+  }
+  tensor(gradOut);
+  tensor(x);
+  tensor(mean);
+  tensor(variance);
+  num(training ? 1 : 0);
+  num(eps);
+  addon.run();
+}
+
+/** Pooling windows: regular (kernel/stride/padding/dilation) or adaptive. */
+export interface PoolSpec {
+  max: boolean;
+  adaptive: boolean;
+  kernel: [number, number];
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+  countIncludePad: boolean;
+  divisor: number | null;
+}
+
+function poolSpec(s: PoolSpec): void {
+  num(s.max ? 0 : 1);
+  num(s.adaptive ? 1 : 0);
+  num(s.kernel[0]);
+  num(s.kernel[1]);
+  num(s.stride[0]);
+  num(s.stride[1]);
+  num(s.padding[0]);
+  num(s.padding[1]);
+  num(s.dilation[0]);
+  num(s.dilation[1]);
+  num(s.countIncludePad ? 1 : 0);
+  num(s.divisor ?? 0);
+}
+
+export function pool2d(out: Tensor, indices: Tensor | null, x: Tensor, spec: PoolSpec): void {
+  begin(Kernel.pool2d);
+  tensor(out);
+  num(indices ? 1 : 0);
+  if (indices) tensor(indices);
+  tensor(x);
+  poolSpec(spec);
+  addon.run();
+}
+
+/** gradIn must be zero-filled: the kernel accumulates into it. */
+export function pool2dBackward(gradIn: Tensor, gradOut: Tensor, indices: Tensor | null, spec: PoolSpec): void {
+  begin(Kernel.pool2dBackward);
+  tensor(gradIn);
+  tensor(gradOut);
+  num(indices ? 1 : 0);
+  if (indices) tensor(indices);
+  poolSpec(spec);
+  addon.run();
+}

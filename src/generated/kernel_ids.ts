@@ -34,6 +34,13 @@ export const Kernel = {
   randNormal: 18,
   randInt: 19,
   manualSeed: 20,
+  conv2d: 21,
+  conv2dBackwardData: 22,
+  conv2dBackwardWeight: 23,
+  batchNorm: 24,
+  batchNormBackward: 25,
+  pool2d: 26,
+  pool2dBackward: 27,
 } as const;
 export type KernelName = keyof typeof Kernel;
 

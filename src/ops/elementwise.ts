@@ -6,7 +6,7 @@ import * as k from '../backend/kernels.js';
 import type { Operand } from '../backend/kernels.js';
 import { Tensor, type TensorOrScalar } from '../tensor.js';
 import { broadcastShapes, expandStrides, formatShape, sameShape } from '../layout.js';
-import { empty, needsGrad, record } from './dispatch.js';
+import { empty, emptyLayoutLike, needsGrad, record } from './dispatch.js';
 import { toDType } from './views.js';
 import type { OpAttrs, OpName, UnaryName } from './table.js';
 import { isGradEnabled } from '../autograd/grad_mode.js';
@@ -63,7 +63,7 @@ function scalarOp(fn: BinaryFnName, a: Tensor, s: number | boolean, out?: Tensor
   integerDivisionCheck(fn, dtype, value);
   const resultDType = isCompare ? 'bool' : dtype;
   if (out) checkOut(out, a.shape, resultDType, fn);
-  const target = out && out.dtype === resultDType ? out : empty(a.shape.slice(), resultDType);
+  const target = out && out.dtype === resultDType ? out : emptyLayoutLike(x, resultDType);
   // Subtraction by a scalar is addition of its negation (bitwise identical in IEEE arithmetic).
   if (fn === 'sub') k.binaryScalar('add', target, x, -value);
   else k.binaryScalar(fn, target, x, value);
@@ -107,7 +107,7 @@ export function binaryOp(fn: BinaryFnName, a: Tensor, b: TensorOrScalar, out?: T
   const x = a.dtype === dtype ? a : toDType(a, dtype);
   const y = unaliased(b.dtype === dtype ? b : toDType(b, dtype), out);
   integerDivisionCheck(fn, dtype, y);
-  const target = out && out.dtype === resultDType ? out : empty(shape, resultDType);
+  const target = out && out.dtype === resultDType ? out : emptyLayoutLike(sameShape(x.shape, shape) ? x : y, resultDType, shape);
   k.binary(fn, target, broadcastOperand(x, shape), broadcastOperand(y, shape));
   if (out && target !== out) {
     k.copy(out, target);
@@ -131,7 +131,7 @@ export function unaryOp(fn: UnaryFnName, x: Tensor, out?: Tensor): Tensor {
   const resultDType = boolResult.has(fn) ? 'bool' : computeDType;
   if (out) checkOut(out, x.shape, resultDType, fn);
   const input = x.dtype === computeDType ? x : toDType(x, computeDType);
-  const target = out && out.dtype === resultDType ? out : empty(x.shape.slice(), resultDType);
+  const target = out && out.dtype === resultDType ? out : emptyLayoutLike(input, resultDType);
   k.unary(fn, target, input);
   if (out && target !== out) {
     k.copy(out, target);
@@ -146,7 +146,7 @@ export function unaryOp(fn: UnaryFnName, x: Tensor, out?: Tensor): Tensor {
 
 export function gelu(x: Tensor, approximate: 'none' | 'tanh', out?: Tensor): Tensor {
   if (!isFloating(x.dtype)) throw new TypeError(`gelu: expected a floating point tensor, got ${x.dtype}`);
-  const target = out ?? empty(x.shape.slice(), x.dtype);
+  const target = out ?? emptyLayoutLike(x);
   k.unary(approximate === 'tanh' ? 'geluTanh' : 'gelu', target, x);
   if (!out) record('gelu', [target], [x], { approximate });
   return target;
@@ -199,7 +199,7 @@ export function minimum(a: Tensor, b: Tensor): Tensor {
 export function clamp(x: Tensor, min: number | null, max: number | null, out?: Tensor): Tensor {
   if (min === null && max === null) throw new RangeError("clamp: at least one of 'min' or 'max' must not be None");
   if (x.dtype === 'bool') throw new TypeError('clamp is not supported for bool tensors');
-  const target = out ?? empty(x.shape.slice(), x.dtype);
+  const target = out ?? emptyLayoutLike(x);
   k.clamp(target, x, min, max);
   if (!out) record('clamp', [target], [x], { min, max });
   return target;
@@ -238,7 +238,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: number | Tensor, out?
   if (!sameShape(shape, x.shape)) {
     throw new RangeError(`maskedFill: mask of shape ${formatShape(mask.shape)} cannot be broadcast to the input's shape ${formatShape(x.shape)}`);
   }
-  const target = out ?? empty(x.shape.slice(), x.dtype);
+  const target = out ?? emptyLayoutLike(x);
   k.where(target, broadcastOperand(mask, shape), broadcastOperand(v, shape), unaliased(x, out));
   if (!out) record('maskedFill', [target], [mask, x, value instanceof Tensor ? v : null], {});
   return target;

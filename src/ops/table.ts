@@ -9,6 +9,10 @@ import type { Tensor } from '../tensor.js';
 import type { InputMeta } from '../autograd/node.js';
 import { zeros } from './creation.js';
 import { prodOver } from './reduce.js';
+import type { ConvGeometry, PoolSpec } from '../backend/kernels.js';
+import { conv2dBackward } from './conv.js';
+import { batchNormBackward } from './batchnorm.js';
+import { pool2dBackward } from './pool.js';
 
 type None = Record<string, never>;
 export type UnaryName =
@@ -48,6 +52,9 @@ export interface OpAttrs extends Record<UnaryName, None> {
   scatter: { dim: number };
   scatterAdd: { dim: number };
   cat: { dim: number };
+  conv2d: { geometry: ConvGeometry };
+  batchNorm: { training: boolean; eps: number };
+  pool2d: { spec: PoolSpec };
   // Not differentiable: comparisons, logical ops, index-valued results, random numbers.
   compare: None; argReduce: None; logical: None; random: None;
 }
@@ -55,7 +62,7 @@ export type OpName = keyof OpAttrs;
 
 export interface GradContext<A> {
   attrs: A;
-  /** The tensors `save` returned, unpacked. */
+  /** The tensors `save` returned, unpacked (null where save gave null). */
   saved: Tensor[];
   /** Shape and dtype of every input. */
   inputs: InputMeta[];
@@ -64,7 +71,7 @@ export interface GradContext<A> {
 }
 
 export interface GradRule<A> {
-  save?: (inputs: Tensor[], outputs: Tensor[], attrs: A) => Tensor[];
+  save?: (inputs: Tensor[], outputs: Tensor[], attrs: A) => (Tensor | null)[];
   backward: (grads: Tensor[], ctx: GradContext<A>) => (Tensor | null)[];
   /** Outputs that never carry gradient (e.g. the indices of max). */
   nondiffOutputs?: number[];
@@ -328,6 +335,23 @@ export const gradRules: { [K in OpName]: GradRule<OpAttrs[K]> | 'nondiff' } = {
         return piece;
       });
     },
+  },
+  // Fat ops: their gradients are native backward primitives (so no double backward through them).
+  conv2d: {
+    save: (inputs) => [inputs[0], inputs[1]],
+    backward: ([g], { saved: [x, w], attrs: { geometry }, needs }) => conv2dBackward(g, x!, w!, geometry, needs),
+  },
+  batchNorm: {
+    save: (inputs, outputs) => [inputs[0], inputs[1], outputs[1], outputs[2]],
+    nondiffOutputs: [1, 2],
+    backward: ([g], { saved: [x, w, mean, variance], attrs: { training, eps } }) =>
+      batchNormBackward(g, x!, w, mean!, variance!, training, eps),
+  },
+  pool2d: {
+    save: (_, outputs) => [outputs[1] ?? null],
+    nondiffOutputs: [1],
+    backward: ([g], { saved: [indices], inputs, attrs: { spec } }) =>
+      [pool2dBackward(g, inputs[0].shape, inputs[0].dtype, indices, spec)],
   },
   compare: 'nondiff',
   argReduce: 'nondiff',

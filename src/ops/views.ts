@@ -4,9 +4,10 @@ import { checkDType } from '../dtype.js';
 import * as k from '../backend/kernels.js';
 import { Tensor, type Dims } from '../tensor.js';
 import {
-  contiguousStrides, expandStrides, formatShape, inferShape, isContiguousLayout, normalizeDim, numelOf, viewStrides,
+  channelsLastStrides, contiguousStrides, expandStrides, formatShape, inferShape, isContiguousLayout, normalizeDim,
+  numelOf, sameShape, viewStrides,
 } from '../layout.js';
-import { empty, record, viewOf } from './dispatch.js';
+import { empty, emptyLayoutLike, record, viewOf } from './dispatch.js';
 
 function viewWithGrad(x: Tensor, shape: number[], strides: number[], offset: number): Tensor {
   return viewOf(x, shape, strides, offset);
@@ -18,7 +19,7 @@ export function detach(x: Tensor): Tensor {
 
 /** A contiguous copy (always a new storage). */
 export function clone(x: Tensor): Tensor {
-  const out = empty(x.shape.slice(), x.dtype);
+  const out = empty(x.shape.slice(), x.dtype);  // NOTE: contiguous on purpose: contiguous() relies on it
   k.copy(out, x);
   record('clone', [out], [x], {});
   return out;
@@ -31,7 +32,7 @@ export function contiguous(x: Tensor): Tensor {
 export function toDType(x: Tensor, dtype: DType, copy = false): Tensor {
   checkDType(dtype);
   if (dtype === x.dtype && !copy) return x;
-  const out = empty(x.shape.slice(), dtype);
+  const out = emptyLayoutLike(x, dtype);
   k.copy(out, x);
   record('cast', [out], [x], { dtype });
   return out;
@@ -40,6 +41,11 @@ export function toDType(x: Tensor, dtype: DType, copy = false): Tensor {
 export function view(x: Tensor, shape: number[]): Tensor {
   const target = inferShape(shape, x.numel(), x.shape, 'view');
   const strides = viewStrides(x.shape, x.strides, target);
+  // NOTE: CNN activations are kept channels-last (see ops/conv.ts) where PyTorch's would be contiguous; so
+  // that `x.view(x.size(0), -1)` after a conv works as it does in PyTorch, such a tensor is copied instead.
+  if (strides === null && x.ndim === 4 && sameShape(x.strides, channelsLastStrides(x.shape))) {
+    return view(clone(x), target);
+  }
   if (strides === null) {
     throw new RangeError(
       `view: size ${formatShape(target)} is not compatible with input tensor's size ${formatShape(x.shape)} and ` +

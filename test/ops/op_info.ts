@@ -4,6 +4,9 @@
  */
 import * as torch from '../../src/index.js';
 import type { Tensor, DType } from '../../src/index.js';
+import { conv2d } from '../../src/ops/conv.js';
+import { batchNorm } from '../../src/ops/batchnorm.js';
+import { adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, maxPool2d } from '../../src/ops/pool.js';
 
 type Kw = Record<string, unknown>;
 export type OpFn = (inputs: Tensor[], kw: Kw) => Tensor | Tensor[];
@@ -14,6 +17,7 @@ const unaryMethods = [
   'ceil', 'round', 'trunc', 'silu', 'isnan',
 ] as const;
 
+const pair = (v: unknown): [number, number] => (Array.isArray(v) ? [v[0], v[1]] : [v as number, v as number]);
 const dims = (v: unknown) => (v === undefined || v === null ? null : (v as number | number[]));
 
 export const opInfo: Record<string, OpFn> = {
@@ -94,6 +98,19 @@ export const opInfo: Record<string, OpFn> = {
   index_add: ([x, i, s], kw) => x.indexAdd(kw.dim as number, i, s, { alpha: kw.alpha as number | undefined }),
   index: ([x, ...idx]) => x.index(idx),
   index_cols: ([x, j]) => x.index([null, j]),
+  conv2d: ([x, w, b], kw) => conv2d(x, w, b ?? null, {
+    stride: pair(kw.stride ?? 1), padding: pair(kw.padding ?? 0), dilation: pair(kw.dilation ?? 1), groups: (kw.groups as number) ?? 1,
+  }),
+  batch_norm: ([x, rm, rv, w, b], kw) => batchNorm(x, rm.clone(), rv.clone(), w ?? null, b ?? null, kw.training as boolean, 0.1, 1e-5),
+  max_pool2d: ([x], kw) => maxPool2d(x, {
+    kernel: pair(kw.kernel), stride: pair(kw.stride), padding: pair(kw.padding ?? 0), dilation: pair(kw.dilation ?? 1), ceilMode: !!kw.ceil,
+  }),
+  avg_pool2d: ([x], kw) => avgPool2d(x, {
+    kernel: pair(kw.kernel), stride: pair(kw.stride), padding: pair(kw.padding ?? 0), ceilMode: !!kw.ceil,
+    countIncludePad: (kw.include_pad as boolean) ?? true, divisorOverride: (kw.divisor as number) ?? null,
+  }),
+  adaptive_avg_pool2d: ([x], kw) => adaptiveAvgPool2d(x, pair(kw.size)),
+  adaptive_max_pool2d: ([x], kw) => adaptiveMaxPool2d(x, pair(kw.size)),
   cat: (ts, kw) => torch.cat(ts, kw.dim as number),
   stack: (ts, kw) => torch.stack(ts, kw.dim as number),
   split: ([x], kw) => x.split(kw.size as number | number[], (kw.dim as number) ?? 0),

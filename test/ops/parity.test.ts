@@ -91,23 +91,31 @@ for (const c of fixture.cases) {
   });
 }
 
+/** Ops whose kernels exist in float32 only (oneDNN primitives): checked by a float32 finite difference. */
+const float32Only = new Set(['conv2d', 'batch_norm']);
+
 for (const c of fixture.cases) {
   // Casts to 16-bit floats have no float64 output to differentiate numerically.
   if (!c.grads || c.inputs.some((e) => e.shape.includes(0)) || c.outputs.every((o) => o.dtype !== 'float32' && o.dtype !== 'float64')) continue;
   test(`gradcheck ${c.name}`, () => {
     torch.tidy(() => {
+      const wide: DType = float32Only.has(c.op) ? 'float32' : 'float64';
       const asDouble = (e: FixtureInput): Tensor => {
         const floating = e.dtype.startsWith('float') || e.dtype === 'bfloat16';
-        const t = fromFixture(e, floating ? 'float64' : (e.dtype as DType));
+        const t = fromFixture(e, floating ? wide : (e.dtype as DType));
         return floating && e.requiresGrad ? t.requiresGrad_(true) : t;
       };
       const bases = c.inputs.map(asDouble);
       const fn = (...xs: Tensor[]) => {
         const outs = asList(opInfo[c.op](xs.map((x, i) => applyTransform(x, c.inputs[i].transform)), c.kwargs))
-          .filter((o) => o.dtype === 'float64');
+          .filter((o) => o.dtype === wide);
         return torch.cat(outs.map((o) => o.reshape([-1])));
       };
-      assert.equal(torch.autograd.gradcheck(fn, bases), true);
+      // A float32 central difference errs by ~|y| 6e-8 / eps from rounding plus eps^2 f''' / 6 from truncation:
+      // at eps 1e-2 that is ~1e-3 relative on batch norm (conv is linear: rounding only). This check is on top
+      // of the parity above, which holds these gradients to PyTorch's at float32 tolerance.
+      const options = wide === 'float32' ? { eps: 1e-2, atol: 5e-3, rtol: 5e-3 } : {};
+      assert.equal(torch.autograd.gradcheck(fn, bases, options), true);
     });
   });
 }

@@ -20,6 +20,7 @@ struct CachedPrimitive {
   dnnl::primitive primitive;
   dnnl::memory::desc scratchpad;
   std::string impl;  // implementation name, e.g. "brg:avx2" or "ref:any"; empty when oneDNN has none
+  dnnl::memory::desc extra;  // a layout the caller must stage an operand in (e.g. the primitive's weights)
 
   // True when oneDNN offers a real (non-reference) implementation for this case.
   bool fast() const { return !impl.empty() && impl.rfind("ref", 0) != 0; }

@@ -37,7 +37,14 @@ enum class Kernel : int {
   randNormal = 18,
   randInt = 19,
   manualSeed = 20,
-  count_ = 21,
+  conv2d = 21,
+  conv2dBackwardData = 22,
+  conv2dBackwardWeight = 23,
+  batchNorm = 24,
+  batchNormBackward = 25,
+  pool2d = 26,
+  pool2dBackward = 27,
+  count_ = 28,
 };
 
 enum class UnaryFn : int {

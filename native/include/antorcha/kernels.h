@@ -28,5 +28,12 @@ void k_rand_uniform(ArgReader&);
 void k_rand_normal(ArgReader&);
 void k_rand_int(ArgReader&);
 void k_manual_seed(ArgReader&);
+void k_conv2d(ArgReader&);
+void k_conv2d_backward_data(ArgReader&);
+void k_conv2d_backward_weight(ArgReader&);
+void k_batch_norm(ArgReader&);
+void k_batch_norm_backward(ArgReader&);
+void k_pool2d(ArgReader&);
+void k_pool2d_backward(ArgReader&);
 
 }  // namespace antorcha

@@ -1,0 +1,189 @@
+// 2-D max / average pooling (regular windows with padding, dilation and ceil mode, or adaptive windows) and
+// their backward passes. Plain loops with channels innermost, so channels-last activations vectorise;
+// windows follow PyTorch's formulas exactly (including which padded cells average pooling counts).
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "antorcha/kernels.h"
+#include "antorcha/parallel.h"
+
+namespace antorcha {
+namespace {
+
+struct PoolSpec {
+  bool max = true, adaptive = false, count_include_pad = true;
+  int64_t kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1, divisor = 0;
+  void read(ArgReader& r) {
+    max = r.i32() == 0;
+    adaptive = r.i32() != 0;
+    kh = r.i64(); kw = r.i64(); sh = r.i64(); sw = r.i64(); ph = r.i64(); pw = r.i64(); dh = r.i64(); dw = r.i64();
+    count_include_pad = r.i32() != 0;
+    divisor = r.i64();
+  }
+};
+
+// Input rows [start, end) (dilated taps for max pooling) and the average's divisor for one output index.
+struct Window {
+  int64_t start, end, step, pool_size;
+};
+
+Window window(const PoolSpec& s, int64_t o, int64_t in, int64_t out, int64_t k, int64_t stride, int64_t pad,
+              int64_t dil) {
+  if (s.adaptive) {
+    int64_t a = (o * in) / out, b = ((o + 1) * in + out - 1) / out;
+    return {a, b, 1, b - a};
+  }
+  int64_t a = o * stride - pad;
+  if (s.max) {
+    int64_t b = std::min(a + (k - 1) * dil + 1, in);
+    while (a < 0) a += dil;
+    return {a, b, dil, 0};
+  }
+  int64_t b = std::min(a + k, in + pad);
+  int64_t pool = b - a;
+  return {std::max<int64_t>(a, 0), std::min(b, in), 1, pool};
+}
+
+void check(const TensorArg& t, const char* what) {
+  if (t.ndim != 4) fail(std::string("pool2d: ") + what + " must be 4-D [N, C, H, W]");
+}
+
+}  // namespace
+
+// out, hasIndices [, indices], in, spec
+void k_pool2d(ArgReader& r) {
+  TensorArg out = r.tensor();
+  bool has_indices = r.i32() != 0;
+  TensorArg indices;
+  if (has_indices) indices = r.tensor();
+  TensorArg in = r.tensor();
+  PoolSpec s;
+  s.read(r);
+  check(in, "input");
+  check(out, "output");
+  if (out.dtype != in.dtype) fail("pool2d: output dtype must match the input");
+  if (has_indices && (indices.dtype != DType::int64 || indices.ndim != 4)) fail("pool2d: indices must be int64 [N, C, OH, OW]");
+  const int64_t N = in.shape[0], C = in.shape[1], H = in.shape[2], W = in.shape[3], OH = out.shape[2], OW = out.shape[3];
+  if (out.shape[0] != N || out.shape[1] != C) fail("pool2d: output batch and channels must match the input");
+  if (out.numel == 0) return;
+  const int64_t* is = in.strides;
+  const int64_t* os = out.strides;
+  ANTORCHA_DISPATCH_ALL(in.dtype, [&] {
+    using C_t = compute_t<scalar_t>;
+    if constexpr (!std::is_floating_point_v<C_t>) {
+      fail("pool2d: expected a floating point tensor");
+    } else {
+      const scalar_t* x = in.ptr<scalar_t>();
+      scalar_t* y = out.ptr<scalar_t>();
+      parallel_for(N * OH, 1, [&](int64_t b, int64_t e) {
+        std::vector<C_t> acc(C);
+        std::vector<int64_t> arg(C);
+        for (int64_t job = b; job < e; ++job) {
+          const int64_t n = job / OH, oh = job % OH;
+          const Window wh = window(s, oh, H, OH, s.kh, s.sh, s.ph, s.dh);
+          for (int64_t ow = 0; ow < OW; ++ow) {
+            const Window ww = window(s, ow, W, OW, s.kw, s.sw, s.pw, s.dw);
+            std::fill(acc.begin(), acc.end(), s.max ? -std::numeric_limits<C_t>::infinity() : C_t(0));
+            std::fill(arg.begin(), arg.end(), -1);
+            for (int64_t h = wh.start; h < wh.end; h += wh.step) {
+              for (int64_t w = ww.start; w < ww.end; w += ww.step) {
+                const scalar_t* p = x + n * is[0] + h * is[2] + w * is[3];
+                if (s.max) {
+                  for (int64_t c = 0; c < C; ++c) {
+                    // PyTorch's rule: the first maximum wins, and a NaN always takes over.
+                    C_t v = load(p + c * is[1]);
+                    if (arg[c] < 0 || v > acc[c] || std::isnan(v)) {
+                      acc[c] = v;
+                      arg[c] = h * W + w;
+                    }
+                  }
+                } else {
+                  for (int64_t c = 0; c < C; ++c) acc[c] += load(p + c * is[1]);
+                }
+              }
+            }
+            scalar_t* q = y + n * os[0] + oh * os[2] + ow * os[3];
+            if (s.max) {
+              for (int64_t c = 0; c < C; ++c) store(q + c * os[1], acc[c]);
+              if (has_indices) {
+                int64_t* ip = indices.ptr<int64_t>() + n * indices.strides[0] + oh * indices.strides[2] + ow * indices.strides[3];
+                for (int64_t c = 0; c < C; ++c) ip[c * indices.strides[1]] = arg[c];
+              }
+            } else {
+              int64_t div;
+              if (s.divisor > 0) div = s.divisor;
+              else if (s.adaptive) div = wh.pool_size * ww.pool_size;
+              else if (s.count_include_pad) div = wh.pool_size * ww.pool_size;
+              else div = (wh.end - wh.start) * (ww.end - ww.start);
+              const C_t scale = C_t(1) / static_cast<C_t>(div);
+              for (int64_t c = 0; c < C; ++c) store(q + c * os[1], acc[c] * scale);
+            }
+          }
+        }
+      });
+    }
+  });
+}
+
+// gradIn (zeroed by the caller), gradOut, hasIndices [, indices], spec
+void k_pool2d_backward(ArgReader& r) {
+  TensorArg grad_in = r.tensor(), grad_out = r.tensor();
+  bool has_indices = r.i32() != 0;
+  TensorArg indices;
+  if (has_indices) indices = r.tensor();
+  PoolSpec s;
+  s.read(r);
+  check(grad_in, "input gradient");
+  check(grad_out, "output gradient");
+  if (s.max && !has_indices) fail("pool2d backward: max pooling needs its indices");
+  if (grad_in.dtype != grad_out.dtype) fail("pool2d backward: dtypes differ");
+  const int64_t N = grad_in.shape[0], C = grad_in.shape[1], H = grad_in.shape[2], W = grad_in.shape[3];
+  const int64_t OH = grad_out.shape[2], OW = grad_out.shape[3];
+  const int64_t* gs = grad_in.strides;
+  const int64_t* os = grad_out.strides;
+  ANTORCHA_DISPATCH_ALL(grad_in.dtype, [&] {
+    using C_t = compute_t<scalar_t>;
+    if constexpr (!std::is_floating_point_v<C_t>) {
+      fail("pool2d backward: expected a floating point tensor");
+    } else {
+      scalar_t* gx = grad_in.ptr<scalar_t>();
+      const scalar_t* gy = grad_out.ptr<scalar_t>();
+      // Windows overlap within an image, so images are the unit of parallel work.
+      parallel_for(N, 1, [&](int64_t b, int64_t e) {
+        for (int64_t n = b; n < e; ++n) {
+          for (int64_t oh = 0; oh < OH; ++oh) {
+            const Window wh = window(s, oh, H, OH, s.kh, s.sh, s.ph, s.dh);
+            for (int64_t ow = 0; ow < OW; ++ow) {
+              const scalar_t* g = gy + n * os[0] + oh * os[2] + ow * os[3];
+              if (s.max) {
+                const int64_t* ip = indices.ptr<int64_t>() + n * indices.strides[0] + oh * indices.strides[2] + ow * indices.strides[3];
+                for (int64_t c = 0; c < C; ++c) {
+                  int64_t at = ip[c * indices.strides[1]];
+                  if (at < 0 || at >= H * W) continue;
+                  scalar_t* dst = gx + n * gs[0] + c * gs[1] + (at / W) * gs[2] + (at % W) * gs[3];
+                  store(dst, static_cast<C_t>(load(dst) + load(g + c * os[1])));
+                }
+                continue;
+              }
+              const Window ww = window(s, ow, W, OW, s.kw, s.sw, s.pw, s.dw);
+              int64_t div;
+              if (s.divisor > 0) div = s.divisor;
+              else if (s.adaptive || s.count_include_pad) div = wh.pool_size * ww.pool_size;
+              else div = (wh.end - wh.start) * (ww.end - ww.start);
+              const C_t scale = C_t(1) / static_cast<C_t>(div);
+              for (int64_t h = wh.start; h < wh.end; ++h)
+                for (int64_t w = ww.start; w < ww.end; ++w) {
+                  scalar_t* dst = gx + n * gs[0] + h * gs[2] + w * gs[3];
+                  for (int64_t c = 0; c < C; ++c)
+                    store(dst + c * gs[1], static_cast<C_t>(load(dst + c * gs[1]) + load(g + c * os[1]) * scale));
+                }
+            }
+          }
+        }
+      });
+    }
+  });
+}
+
+}  // namespace antorcha

@@ -1,0 +1,63 @@
+/** Batch normalisation on oneDNN, with PyTorch's running-statistics update. */
+import * as k from '../backend/kernels.js';
+import type { Tensor } from '../tensor.js';
+import { formatShape } from '../layout.js';
+import { empty, emptyLayoutLike, record } from './dispatch.js';
+import { contiguous, toDType } from './views.js';
+import { dense } from './conv.js';
+import { noGrad } from '../autograd/grad_mode.js';
+
+/**
+ * Normalises [N, C, ...] per channel: with batch statistics when training (and then updates the running
+ * statistics in place: mean with the batch mean, variance with the unbiased batch variance), else with the
+ * running statistics.
+ *
+ * @example
+ * const y = batchNorm(x, runningMean, runningVar, weight, bias, true, 0.1, 1e-5);
+ */
+export function batchNorm(
+  input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null,
+  training: boolean, momentum: number, eps: number,
+): Tensor {
+  if (input.ndim < 2) throw new RangeError(`batch_norm: expected an input of shape [N, C, ...], got ${formatShape(input.shape)}`);
+  const C = input.shape[1];
+  for (const [name, t] of [['running_mean', runningMean], ['running_var', runningVar], ['weight', weight], ['bias', bias]] as const) {
+    if (t && (t.ndim !== 1 || t.shape[0] !== C)) {
+      throw new RangeError(`batch_norm: ${name} should contain ${C} elements not ${t.numel()}`);
+    }
+  }
+  if (!training && (!runningMean || !runningVar)) throw new Error('batch_norm: running_mean and running_var must be defined in evaluation mode');
+  const count = input.numel() / Math.max(C, 1);
+  if (training && count <= 1) {
+    throw new RangeError(`Expected more than 1 value per channel when training, got input size ${formatShape(input.shape)}`);
+  }
+  // oneDNN normalises float32 (16-bit inputs are widened, as PyTorch keeps batch norm in float32).
+  const x = dense(input.dtype === 'float32' ? input : toDType(input, 'float32'));
+  const out = emptyLayoutLike(x);
+  const mean = training ? empty([C], 'float32') : contiguous(runningMean!);
+  const variance = training ? empty([C], 'float32') : contiguous(runningVar!);
+  const affine = weight && bias ? { weight: contiguous(weight), bias: contiguous(bias) } : null;
+  if ((weight === null) !== (bias === null)) throw new Error('batch_norm: weight and bias must both be given or both be null');
+  k.batchNorm(out, x, mean, variance, training, affine, eps);
+  if (training && runningMean && runningVar) {
+    noGrad(() => {
+      runningMean.mul_(1 - momentum).add_(mean, { alpha: momentum });
+      runningVar.mul_(1 - momentum).add_(variance, { alpha: (momentum * count) / (count - 1) });
+    });
+  }
+  record('batchNorm', [out, mean, variance], [x, affine?.weight ?? null, affine?.bias ?? null], { training, eps });
+  const result = input.dtype === 'float32' ? out : toDType(out, input.dtype);
+  return result;
+}
+
+/** Gradients of batchNorm for input, weight and bias from oneDNN's backward primitive. */
+export function batchNormBackward(
+  g: Tensor, x: Tensor, weight: Tensor | null, mean: Tensor, variance: Tensor, training: boolean, eps: number,
+): (Tensor | null)[] {
+  const grad = dense(g.dtype === 'float32' ? g : toDType(g, 'float32'));
+  const gradIn = emptyLayoutLike(grad);
+  const C = x.shape[1];
+  const affine = weight ? { gradWeight: empty([C], 'float32'), gradBias: empty([C], 'float32'), weight } : null;
+  k.batchNormBackward(gradIn, affine, grad, x, mean, variance, training, eps);
+  return [gradIn, affine?.gradWeight ?? null, affine?.gradBias ?? null];
+}

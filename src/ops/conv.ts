@@ -1,0 +1,105 @@
+/**
+ * Convolution on oneDNN. Outputs are channels-last ([N, C, H, W] shape, NHWC in memory): oneDNN's fastest
+ * kernels use that layout, and keeping whole CNN stacks in it avoids a reorder per layer. Elementwise ops
+ * preserve the layout and `view` copies such tensors when PyTorch's contiguous tensor would have allowed it.
+ */
+import * as k from '../backend/kernels.js';
+import type { ConvGeometry } from '../backend/kernels.js';
+import type { Tensor } from '../tensor.js';
+import { denseLayoutLike, formatShape } from '../layout.js';
+import { empty, emptyChannelsLast, record } from './dispatch.js';
+import { contiguous, toDType } from './views.js';
+
+export interface Conv2dOptions {
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+  groups: number;
+}
+
+/** Dense (any dim order) version of t, for kernels that describe operands by strides. */
+export function dense(t: Tensor): Tensor {
+  return denseLayoutLike(t.shape, t.strides) === null ? contiguous(t) : t;
+}
+
+function outputSize(input: number, kernel: number, stride: number, pad: number, dilation: number): number {
+  return Math.floor((input + 2 * pad - dilation * (kernel - 1) - 1) / stride) + 1;
+}
+
+/**
+ * 2-D convolution of a 4-D input [N, C, H, W] with weight [O, C / groups, kH, kW] (padding already resolved;
+ * nn.functional.conv2d accepts PyTorch's argument forms and calls this).
+ *
+ * @example
+ * const y = conv2d(torch.randn(8, 3, 32, 32), torch.randn(16, 3, 3, 3), null,
+ *   { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 });
+ */
+export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions): Tensor {
+  if (input.ndim !== 4) {
+    throw new RangeError(`conv2d: expected a 4-D input [N, C, H, W], but got input of size: ${formatShape(input.shape)}`);
+  }
+  if (weight.ndim !== 4) throw new RangeError(`conv2d: expected a 4-D weight [O, C/groups, kH, kW], got ${formatShape(weight.shape)}`);
+  const { groups } = opts;
+  const [N, C, H, W] = input.shape;
+  const [O, Cg, KH, KW] = weight.shape;
+  if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`conv2d: non-positive groups is not supported (got ${groups})`);
+  if (C !== Cg * groups) {
+    throw new RangeError(
+      `conv2d: Given groups=${groups}, weight of size ${formatShape(weight.shape)}, expected input${formatShape(input.shape)} ` +
+        `to have ${Cg * groups} channels, but got ${C} channels instead`,
+    );
+  }
+  if (O % groups !== 0) throw new RangeError(`conv2d: out_channels (${O}) must be divisible by groups (${groups})`);
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== O)) {
+    throw new RangeError(`conv2d: expected bias of shape [${O}], got ${formatShape(bias.shape)}`);
+  }
+  const OH = outputSize(H, KH, opts.stride[0], opts.padding[0], opts.dilation[0]);
+  const OW = outputSize(W, KW, opts.stride[1], opts.padding[1], opts.dilation[1]);
+  if (OH < 1 || OW < 1) {
+    throw new RangeError(
+      `conv2d: Calculated output size: (${O}x${OH}x${OW}) is too small for input ${formatShape(input.shape)} and kernel ${KH}x${KW}`,
+    );
+  }
+  if (input.dtype !== weight.dtype) {
+    throw new TypeError(`conv2d: Input type (${input.dtype}) and weight type (${weight.dtype}) should be the same`);
+  }
+  if (input.dtype !== 'float32' && input.dtype !== 'bfloat16') {
+    throw new TypeError(`conv2d: supported dtypes are float32 and bfloat16, got ${input.dtype}`);
+  }
+  const x = dense(input), w = contiguous(weight);
+  const b = bias ? contiguous(bias.dtype === input.dtype ? bias : toDType(bias, input.dtype)) : null;
+  const out = emptyChannelsLast([N, O, OH, OW], input.dtype);
+  const geometry: ConvGeometry = { ...opts };
+  k.conv2d(out, x, w, b, geometry);
+  record('conv2d', [out], [x, w, b], { geometry });
+  return out;
+}
+
+/** Gradients of conv2d for input, weight and bias, from oneDNN's backward primitives. */
+export function conv2dBackward(g: Tensor, x: Tensor, w: Tensor, geometry: ConvGeometry, needs: boolean[]): (Tensor | null)[] {
+  const grad = dense(g);
+  let gradIn: Tensor | null = null, gradW: Tensor | null = null, gradB: Tensor | null = null;
+  if (needs[0]) {
+    gradIn = emptyChannelsLast(x.shape.slice(), x.dtype);
+    k.conv2dBackwardData(gradIn, grad, w, geometry);
+  }
+  if (needs[1] || needs[2]) {
+    gradW = empty(w.shape.slice(), w.dtype);
+    gradB = needs[2] ? empty([w.shape[0]], w.dtype) : null;
+    k.conv2dBackwardWeight(gradW, gradB, x, grad, geometry);
+  }
+  return [gradIn, needs[1] ? gradW : null, gradB];
+}
+
+/** 1-D convolution as a 2-D one over a height of 1. */
+export function conv1d(
+  input: Tensor, weight: Tensor, bias: Tensor | null,
+  opts: { stride: number; padding: number; dilation: number; groups: number },
+): Tensor {
+  if (input.ndim !== 3) throw new RangeError(`conv1d: expected a 3-D input [N, C, L], but got input of size: ${formatShape(input.shape)}`);
+  if (weight.ndim !== 3) throw new RangeError(`conv1d: expected a 3-D weight [O, C/groups, k], got ${formatShape(weight.shape)}`);
+  const y = conv2d(input.unsqueeze(2), weight.unsqueeze(2), bias, {
+    stride: [1, opts.stride], padding: [0, opts.padding], dilation: [1, opts.dilation], groups: opts.groups,
+  });
+  return y.squeeze(2);
+}
