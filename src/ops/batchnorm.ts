@@ -4,7 +4,7 @@ import type { Tensor } from '../tensor.js';
 import { formatShape } from '../layout.js';
 import { empty, emptyLayoutLike, record } from './dispatch.js';
 import { contiguous, toDType } from './views.js';
-import { dense } from './conv.js';
+import { dense, isChannelsLast, toChannelsLast } from './conv.js';
 import { noGrad } from '../autograd/grad_mode.js';
 
 /**
@@ -32,7 +32,8 @@ export function batchNorm(
     throw new RangeError(`Expected more than 1 value per channel when training, got input size ${formatShape(input.shape)}`);
   }
   // oneDNN normalises float32 (16-bit inputs are widened, as PyTorch keeps batch norm in float32).
-  const x = dense(input.dtype === 'float32' ? input : toDType(input, 'float32'));
+  const wide = input.dtype === 'float32' ? input : toDType(input, 'float32');
+  const x = wide.ndim === 4 ? toChannelsLast(wide) : dense(wide);
   const out = emptyLayoutLike(x);
   const mean = training ? empty([C], 'float32') : contiguous(runningMean!);
   const variance = training ? empty([C], 'float32') : contiguous(runningVar!);
@@ -54,7 +55,9 @@ export function batchNorm(
 export function batchNormBackward(
   g: Tensor, x: Tensor, weight: Tensor | null, mean: Tensor, variance: Tensor, training: boolean, eps: number,
 ): (Tensor | null)[] {
-  const grad = dense(g.dtype === 'float32' ? g : toDType(g, 'float32'));
+  const wide = g.dtype === 'float32' ? g : toDType(g, 'float32');
+  // oneDNN's fast backward wants the gradient in the input's (channels-last) layout.
+  const grad = isChannelsLast(x) ? toChannelsLast(wide) : dense(wide);
   const gradIn = emptyLayoutLike(grad);
   const C = x.shape[1];
   const affine = weight ? { gradWeight: empty([C], 'float32'), gradBias: empty([C], 'float32'), weight } : null;

@@ -6,7 +6,7 @@
 import * as k from '../backend/kernels.js';
 import type { ConvGeometry } from '../backend/kernels.js';
 import type { Tensor } from '../tensor.js';
-import { denseLayoutLike, formatShape } from '../layout.js';
+import { channelsLastStrides, denseLayoutLike, formatShape, sameShape } from '../layout.js';
 import { empty, emptyChannelsLast, record } from './dispatch.js';
 import { contiguous, toDType } from './views.js';
 
@@ -20,6 +20,22 @@ export interface Conv2dOptions {
 /** Dense (any dim order) version of t, for kernels that describe operands by strides. */
 export function dense(t: Tensor): Tensor {
   return denseLayoutLike(t.shape, t.strides) === null ? contiguous(t) : t;
+}
+
+export function isChannelsLast(t: Tensor): boolean {
+  return t.ndim === 4 && sameShape(t.strides, channelsLastStrides(t.shape));
+}
+
+/**
+ * t in the channels-last layout (a recorded copy when it is not already): oneDNN has fast kernels for
+ * channels-last operands, and only reference ones when plain and channels-last operands are mixed.
+ */
+export function toChannelsLast(t: Tensor): Tensor {
+  if (t.ndim !== 4 || isChannelsLast(t)) return t;
+  const out = emptyChannelsLast(t.shape.slice(), t.dtype);
+  k.copy(out, t);
+  record('clone', [out], [t], {});
+  return out;
 }
 
 function outputSize(input: number, kernel: number, stride: number, pad: number, dilation: number): number {
@@ -66,7 +82,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null, opts:
   if (input.dtype !== 'float32' && input.dtype !== 'bfloat16') {
     throw new TypeError(`conv2d: supported dtypes are float32 and bfloat16, got ${input.dtype}`);
   }
-  const x = dense(input), w = contiguous(weight);
+  const x = toChannelsLast(input), w = contiguous(weight);
   const b = bias ? contiguous(bias.dtype === input.dtype ? bias : toDType(bias, input.dtype)) : null;
   const out = emptyChannelsLast([N, O, OH, OW], input.dtype);
   const geometry: ConvGeometry = { ...opts };
@@ -77,7 +93,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null, opts:
 
 /** Gradients of conv2d for input, weight and bias, from oneDNN's backward primitives. */
 export function conv2dBackward(g: Tensor, x: Tensor, w: Tensor, geometry: ConvGeometry, needs: boolean[]): (Tensor | null)[] {
-  const grad = dense(g);
+  const grad = toChannelsLast(g);
   let gradIn: Tensor | null = null, gradW: Tensor | null = null, gradB: Tensor | null = null;
   if (needs[0]) {
     gradIn = emptyChannelsLast(x.shape.slice(), x.dtype);

@@ -4,7 +4,7 @@ import type { PoolSpec } from '../backend/kernels.js';
 import type { Tensor } from '../tensor.js';
 import { channelsLastStrides, formatShape, sameShape } from '../layout.js';
 import { empty, emptyChannelsLast, record } from './dispatch.js';
-import { dense } from './conv.js';
+import { dense, isChannelsLast } from './conv.js';
 
 /** Output shaped [N, C, OH, OW] in the input's memory format (channels-last stays channels-last). */
 function emptyLikeFormat(x: Tensor, shape: number[], dtype = x.dtype): Tensor {
@@ -47,7 +47,7 @@ function runPool(x: Tensor, spec: PoolSpec, shape: number[]): [Tensor, Tensor | 
   const out = emptyLikeFormat(input, shape);
   const indices = spec.max ? emptyLikeFormat(input, shape, 'int64') : null;
   k.pool2d(out, indices, input, spec);
-  record('pool2d', indices ? [out, indices] : [out], [input], { spec });
+  record('pool2d', indices ? [out, indices] : [out], [input], { spec, channelsLast: isChannelsLast(input) });
   return [out, indices];
 }
 
@@ -99,9 +99,12 @@ export function adaptiveMaxPool2d(x: Tensor, outputSize: [number, number]): [Ten
 }
 
 /** Gradient of a pooling op for its input. */
-export function pool2dBackward(g: Tensor, inputShape: number[], inputDType: Tensor['dtype'], indices: Tensor | null, spec: PoolSpec): Tensor {
+export function pool2dBackward(
+  g: Tensor, inputShape: number[], inputDType: Tensor['dtype'], indices: Tensor | null, spec: PoolSpec, channelsLast: boolean,
+): Tensor {
   const grad = dense(g);
-  const gradIn = emptyLikeFormat(grad, inputShape, inputDType);
+  // The input gradient takes the input's layout, so the layer below gets the format its kernels want.
+  const gradIn = channelsLast ? emptyChannelsLast(inputShape.slice(), inputDType) : empty(inputShape.slice(), inputDType);
   k.fill(gradIn, 0);
   k.pool2dBackward(gradIn, grad, indices, spec);
   return gradIn;

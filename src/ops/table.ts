@@ -54,7 +54,7 @@ export interface OpAttrs extends Record<UnaryName, None> {
   cat: { dim: number };
   conv2d: { geometry: ConvGeometry };
   batchNorm: { training: boolean; eps: number };
-  pool2d: { spec: PoolSpec };
+  pool2d: { spec: PoolSpec; channelsLast: boolean };
   // Not differentiable: comparisons, logical ops, index-valued results, random numbers.
   compare: None; argReduce: None; logical: None; random: None;
 }
@@ -350,8 +350,8 @@ export const gradRules: { [K in OpName]: GradRule<OpAttrs[K]> | 'nondiff' } = {
   pool2d: {
     save: (_, outputs) => [outputs[1] ?? null],
     nondiffOutputs: [1],
-    backward: ([g], { saved: [indices], inputs, attrs: { spec } }) =>
-      [pool2dBackward(g, inputs[0].shape, inputs[0].dtype, indices, spec)],
+    backward: ([g], { saved: [indices], inputs, attrs: { spec, channelsLast } }) =>
+      [pool2dBackward(g, inputs[0].shape, inputs[0].dtype, indices, spec, channelsLast)],
   },
   compare: 'nondiff',
   argReduce: 'nondiff',
