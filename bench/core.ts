@@ -1,14 +1,16 @@
 /**
  * Core benchmark: antorcha against PyTorch on the same work, in one run.
  *
- *   node dist/bench/core.js [--threads N] [--rounds R] [--cases a,b,...] [--json out.json]
+ *   node dist/bench/core.js [--threads N] [--rounds R] [--cases a,b,...] [--cores 0,1] [--json out.json]
+ *
+ * --cores pins both sides to a CPU set (the run restarts itself under `taskset -c`; PyTorch inherits it).
  *
  * PyTorch runs in a persistent child process (bench/pytorch/core.py) that receives one JSON request per line.
  * For every case and round, antorcha is timed first and PyTorch right after, so both see the same machine
  * state. A round's time is the median of its repetitions (after warm-up); a case's time is the median over
  * rounds. Both sides use the same thread count and free each result inside the timed region.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
@@ -95,16 +97,19 @@ type Reply = { error?: string; times?: number[]; ready?: boolean; torch?: string
 class PyTorchWorker {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly lines: AsyncIterator<string>;
+  private spawnError: Error | null = null;
 
   constructor(threads: number) {
     this.child = spawn(PYTHON, [PY_SCRIPT, '--threads', String(threads)], { stdio: 'pipe' });
+    this.child.on('error', (e) => (this.spawnError = e)); // e.g. no /usr/bin/python3; stdout then just ends
+    this.child.stdin.on('error', () => {}); // a dead worker is reported by next()
     this.child.stderr.pipe(process.stderr);
     this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();
   }
 
   async next(): Promise<Reply> {
     const { value, done } = await this.lines.next();
-    if (done) throw new Error(`the PyTorch worker (${PYTHON} ${PY_SCRIPT}) exited`);
+    if (done) throw new Error(`the PyTorch worker (${PYTHON} ${PY_SCRIPT}) exited${this.spawnError ? `: ${this.spawnError.message}` : ''}`);
     const reply = JSON.parse(value) as Reply;
     if (reply.error) throw new Error(reply.error);
     return reply;
@@ -165,7 +170,7 @@ interface Result {
 }
 
 function parseArgs(argv: string[]) {
-  const opts = { threads: 2, rounds: 7, cases: CASES.map((c) => c.name), json: null as string | null };
+  const opts = { threads: 2, rounds: 5, cases: CASES.map((c) => c.name), json: null as string | null, cores: null as string | null };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i], value = argv[++i];
     if (value === undefined) throw new Error(`${flag} needs a value`);
@@ -178,7 +183,8 @@ function parseArgs(argv: string[]) {
     else if (flag === '--rounds') opts.rounds = positive();
     else if (flag === '--json') opts.json = value;
     else if (flag === '--cases') opts.cases = value.split(',').filter((s) => s.length > 0);
-    else throw new Error(`unknown option ${flag}; usage: core.js [--threads N] [--rounds R] [--cases a,b,...] [--json out.json]`);
+    else if (flag === '--cores') opts.cores = /^[0-9,-]+$/.test(value) ? value : null;
+    else throw new Error(`unknown option ${flag}; usage: core.js [--threads N] [--rounds R] [--cases a,b,...] [--cores 0,1] [--json out.json]`);
   }
   const unknown = opts.cases.filter((n) => !CASES.some((c) => c.name === n));
   if (unknown.length > 0) throw new Error(`unknown case(s) ${unknown.join(', ')}; known: ${CASES.map((c) => c.name).join(', ')}`);
@@ -249,8 +255,20 @@ function table(results: Result[]): string {
   return ['| case | antorcha median | PyTorch median | speed-up (PyTorch/antorcha) |', '|---|---:|---:|---:|', ...rows].join('\n');
 }
 
+/** Re-runs this process pinned to `cores`; returns false when already pinned or not asked to. */
+function pinned(cores: string | null): boolean {
+  if (cores === null || process.env.ANTORCHA_BENCH_PINNED === cores) return false;
+  const child = spawnSync('taskset', ['-c', cores, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit', env: { ...process.env, ANTORCHA_BENCH_PINNED: cores },
+  });
+  if (child.error) throw new Error(`--cores needs taskset (util-linux): ${child.error.message}`);
+  process.exitCode = child.status ?? 1;
+  return true;
+}
+
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
+  if (pinned(opts.cores)) return;
   // Other work on the machine stalls the thread teams of both sides; the load average makes that visible.
   const load = loadavg()[0];
   if (load > 0.5) console.error(`warning: load average ${load.toFixed(2)} before the start; timings will be noisy`);
@@ -279,6 +297,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  console.error(e);
+  console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
   process.exitCode = 1;
 });

@@ -33,6 +33,27 @@ const registry = new FinalizationRegistry<Owned>((owned) => {
   untrack();
 });
 
+// Registering a finalizer costs more than a small op. Tensors made outside any scope are queued and only
+// registered in batches (or on the next turn of the event loop); the queue holds them strongly, so none can
+// be collected unregistered, and the ones disposed meanwhile (`a.add(b).dispose()`) never pay for it.
+const unguarded: Tensor[] = [];
+let flushScheduled = false;
+
+function flushGuards(): void {
+  flushScheduled = false;
+  for (const t of unguarded) t.guard();
+  unguarded.length = 0;
+}
+
+function deferGuard(t: Tensor): void {
+  unguarded.push(t);
+  if (unguarded.length >= 1024) flushGuards();
+  else if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flushGuards).unref();
+  }
+}
+
 export type Scalar = number | boolean;
 export type TensorOrScalar = Tensor | number | boolean;
 export type Dims = number | number[];
@@ -70,7 +91,7 @@ export class Tensor {
     this.strides = strides;
     this.offset = offset;
     this.dtype = dtype;
-    if (!track(this)) this.guard();
+    if (!track(this)) deferGuard(this);
   }
 
   /** @internal Registers the GC backstop (see memory/scope.ts). */

@@ -96,17 +96,25 @@ void widen(const TensorArg& t, Widened& w) {
     w.view.strides[d] = s;
     s *= t.shape[d];
   }
-  std::vector<int64_t> idx(t.ndim, 0);
   float* dst = w.view.ptr<float>();
   ANTORCHA_DISPATCH_ALL(t.dtype, [&] {
-    for (int64_t i = 0; i < t.numel; ++i) {
-      int64_t off = 0, rest = i;
-      for (int d = t.ndim - 1; d >= 0; --d) {
-        off += (rest % t.shape[d]) * t.strides[d];
-        rest /= t.shape[d];
-      }
-      dst[i] = static_cast<float>(load(t.ptr<scalar_t>() + off));
+    const scalar_t* src = t.ptr<scalar_t>();
+    if (t.is_contiguous()) {
+      parallel_for(t.numel, 65536, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) dst[i] = static_cast<float>(load(src + i));
+      });
+      return;
     }
+    parallel_for(t.numel, 65536, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        int64_t off = 0, rest = i;
+        for (int d = t.ndim - 1; d >= 0; --d) {
+          off += (rest % t.shape[d]) * t.strides[d];
+          rest /= t.shape[d];
+        }
+        dst[i] = static_cast<float>(load(src + off));
+      }
+    });
   });
 }
 

@@ -76,36 +76,56 @@ void k_pool2d(ArgReader& r) {
     } else {
       const scalar_t* x = in.ptr<scalar_t>();
       scalar_t* y = out.ptr<scalar_t>();
+      const int64_t cs = is[1], ocs = os[1];
       parallel_for(N * OH, 1, [&](int64_t b, int64_t e) {
         std::vector<C_t> acc(C);
-        std::vector<int64_t> arg(C);
+        std::vector<int32_t> arg(C);  // 32-bit (H * W < 2^31) so the select vectorises with the floats
         for (int64_t job = b; job < e; ++job) {
           const int64_t n = job / OH, oh = job % OH;
           const Window wh = window(s, oh, H, OH, s.kh, s.sh, s.ph, s.dh);
           for (int64_t ow = 0; ow < OW; ++ow) {
             const Window ww = window(s, ow, W, OW, s.kw, s.sw, s.pw, s.dw);
-            std::fill(acc.begin(), acc.end(), s.max ? -std::numeric_limits<C_t>::infinity() : C_t(0));
-            std::fill(arg.begin(), arg.end(), -1);
+            bool first = true;
+            if (!s.max) std::fill(acc.begin(), acc.end(), C_t(0));
             for (int64_t h = wh.start; h < wh.end; h += wh.step) {
               for (int64_t w = ww.start; w < ww.end; w += ww.step) {
                 const scalar_t* p = x + n * is[0] + h * is[2] + w * is[3];
-                if (s.max) {
+                const int32_t at = static_cast<int32_t>(h * W + w);
+                C_t* a = acc.data();
+                int32_t* g = arg.data();
+                if (s.max && first) {
                   for (int64_t c = 0; c < C; ++c) {
-                    // PyTorch's rule: the first maximum wins, and a NaN always takes over.
-                    C_t v = load(p + c * is[1]);
-                    if (arg[c] < 0 || v > acc[c] || std::isnan(v)) {
-                      acc[c] = v;
-                      arg[c] = h * W + w;
+                    a[c] = load(p + c * cs);
+                    g[c] = at;
+                  }
+                } else if (s.max) {
+                  // PyTorch's rule: the first maximum wins, and a NaN always takes over.
+                  if (cs == 1) {
+                    for (int64_t c = 0; c < C; ++c) {
+                      const C_t v = load(p + c);
+                      const bool take = v > a[c] || v != v;
+                      a[c] = take ? v : a[c];
+                      g[c] = take ? at : g[c];
+                    }
+                  } else {
+                    for (int64_t c = 0; c < C; ++c) {
+                      const C_t v = load(p + c * cs);
+                      const bool take = v > a[c] || v != v;
+                      a[c] = take ? v : a[c];
+                      g[c] = take ? at : g[c];
                     }
                   }
+                } else if (cs == 1) {
+                  for (int64_t c = 0; c < C; ++c) a[c] += load(p + c);
                 } else {
-                  for (int64_t c = 0; c < C; ++c) acc[c] += load(p + c * is[1]);
+                  for (int64_t c = 0; c < C; ++c) a[c] += load(p + c * cs);
                 }
+                first = false;
               }
             }
             scalar_t* q = y + n * os[0] + oh * os[2] + ow * os[3];
             if (s.max) {
-              for (int64_t c = 0; c < C; ++c) store(q + c * os[1], acc[c]);
+              for (int64_t c = 0; c < C; ++c) store(q + c * ocs, acc[c]);
               if (has_indices) {
                 int64_t* ip = indices.ptr<int64_t>() + n * indices.strides[0] + oh * indices.strides[2] + ow * indices.strides[3];
                 for (int64_t c = 0; c < C; ++c) ip[c * indices.strides[1]] = arg[c];
@@ -117,7 +137,7 @@ void k_pool2d(ArgReader& r) {
               else if (s.count_include_pad) div = wh.pool_size * ww.pool_size;
               else div = (wh.end - wh.start) * (ww.end - ww.start);
               const C_t scale = C_t(1) / static_cast<C_t>(div);
-              for (int64_t c = 0; c < C; ++c) store(q + c * os[1], acc[c] * scale);
+              for (int64_t c = 0; c < C; ++c) store(q + c * ocs, acc[c] * scale);
             }
           }
         }

@@ -2,6 +2,7 @@
 // shape beforehand, with stride 0). Dimensions are coalesced first, and the body receives whole inner rows,
 // so contiguous operands reach a plain loop the compiler vectorises.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 
 #include "parallel.h"
@@ -30,8 +31,14 @@ struct StridedLoop {
       base[i] = ops[i]->data;
     }
     numel = out.numel;
-    // Keep non-trivial dims, merging each into the previous one when every operand allows it.
-    for (int d = 0; d < out.ndim; ++d) {
+    // Visit dims from the output's largest stride to its smallest, so a channels-last (or any permuted
+    // dense) output gets a unit-stride inner loop; then keep non-trivial dims, merging each into the previous
+    // one when every operand allows it.
+    int order[kMaxDims];
+    for (int d = 0; d < out.ndim; ++d) order[d] = d;
+    std::stable_sort(order, order + out.ndim, [&](int a, int b) { return out.strides[a] > out.strides[b]; });
+    for (int k = 0; k < out.ndim; ++k) {
+      const int d = order[k];
       if (out.shape[d] == 1) continue;
       if (ndim > 0) {
         bool mergeable = true;
