@@ -183,6 +183,8 @@ void binary_dispatch(BinaryFn fn, const Apply& apply) {
     case BinaryFn::rsub: return apply.template arith<T>([](C a, C b) -> C { return b - a; });
     case BinaryFn::mul: return apply.template arith<T>([](C a, C b) -> C { return a * b; });
     case BinaryFn::maximum: return apply.template arith<T>([](C a, C b) -> C { return nan_max(a, b); });
+    // ReLU's gradient in one pass: a is the incoming gradient, b ReLU's output (PyTorch's threshold_backward).
+    case BinaryFn::reluBackward: return apply.template arith<T>([](C g, C y) -> C { return y > C(0) ? g : C(0); });
     case BinaryFn::minimum: return apply.template arith<T>([](C a, C b) -> C { return nan_min(a, b); });
     case BinaryFn::eq: return apply.template compare<T>([](C a, C b) { return a == b; });
     case BinaryFn::ne: return apply.template compare<T>([](C a, C b) { return a != b; });

@@ -109,6 +109,7 @@ export const BinaryFn = {
   fmod: 20,
   remainder: 21,
   floorDivide: 22,
+  reluBackward: 23,
 } as const;
 export type BinaryFnName = keyof typeof BinaryFn;
 

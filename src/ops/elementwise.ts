@@ -144,6 +144,14 @@ export function unaryOp(fn: UnaryFnName, x: Tensor, out?: Tensor): Tensor {
   return target;
 }
 
+/** Gradient of relu: g where y > 0, else 0 (one fused pass; y is relu's output). */
+export function reluBackward(g: Tensor, y: Tensor): Tensor {
+  const out = emptyLayoutLike(g);
+  k.binary('reluBackward', out, g, y.dtype === g.dtype ? y : toDType(y, g.dtype));
+  record('reluBackward', [out], [g, y], {});
+  return out;
+}
+
 export function gelu(x: Tensor, approximate: 'none' | 'tanh', out?: Tensor): Tensor {
   if (!isFloating(x.dtype)) throw new TypeError(`gelu: expected a floating point tensor, got ${x.dtype}`);
   const target = out ?? emptyLayoutLike(x);

@@ -9,6 +9,7 @@ import type { Tensor } from '../tensor.js';
 import type { InputMeta } from '../autograd/node.js';
 import { zeros } from './creation.js';
 import { prodOver } from './reduce.js';
+import { reluBackward } from './elementwise.js';
 import type { ConvGeometry, PoolSpec } from '../backend/kernels.js';
 import { conv2dBackward } from './conv.js';
 import { batchNormBackward } from './batchnorm.js';
@@ -23,6 +24,7 @@ export type UnaryName =
 /** Every recorded op and the type of its attributes. */
 export interface OpAttrs extends Record<UnaryName, None> {
   gelu: { approximate: 'none' | 'tanh' };
+  reluBackward: None;
   add: None; sub: None; mul: None; div: None; pow: None; maximum: None; minimum: None; atan2: None;
   remainder: None; fmod: None;
   addScalar: { value: number }; mulScalar: { value: number }; divScalar: { value: number }; powScalar: { exponent: number };
@@ -115,7 +117,8 @@ export const gradRules: { [K in OpName]: GradRule<OpAttrs[K]> | 'nondiff' } = {
   tanh: { save: saveOutput, backward: ([g], { saved: [y] }) => [g.mul(y.mul(y).neg().add(1))] },
   sigmoid: { save: saveOutput, backward: ([g], { saved: [y] }) => [g.mul(y.mul(y.neg().add(1)))] },
   // NOTE: the mask comes from the output (y > 0), as PyTorch's threshold_backward does.
-  relu: { save: saveOutput, backward: ([g], { saved: [y] }) => [g.mul(y.gt(0).to(g.dtype))] },
+  relu: { save: saveOutput, backward: ([g], { saved: [y] }) => [reluBackward(g, y)] },
+  reluBackward: { save: (inputs) => [inputs[1]], backward: ([g], { saved: [y] }) => [reluBackward(g, y), null] },
   silu: {
     save: saveInput0,
     backward: ([g], { saved: [x] }) => {

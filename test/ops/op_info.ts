@@ -5,6 +5,7 @@
 import * as torch from '../../src/index.js';
 import type { Tensor, DType } from '../../src/index.js';
 import { conv2d } from '../../src/ops/conv.js';
+import { reluBackward } from '../../src/ops/elementwise.js';
 import { batchNorm } from '../../src/ops/batchnorm.js';
 import { adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, maxPool2d } from '../../src/ops/pool.js';
 
@@ -23,6 +24,7 @@ const dims = (v: unknown) => (v === undefined || v === null ? null : (v as numbe
 export const opInfo: Record<string, OpFn> = {
   ...Object.fromEntries(unaryMethods.map((m) => [m, ([x]: Tensor[]) => (x[m] as () => Tensor).call(x)])),
   logical_not: ([x]) => x.logicalNot(),
+  relu_backward: ([g, y]) => reluBackward(g, y),
   gelu: ([x], kw) => x.gelu({ approximate: (kw.approximate as 'none' | 'tanh') ?? 'none' }),
   add: ([a, b], kw) => a.add(b, { alpha: kw.alpha as number | undefined }),
   sub: ([a, b], kw) => a.sub(b, { alpha: kw.alpha as number | undefined }),

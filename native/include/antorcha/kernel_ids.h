@@ -112,7 +112,8 @@ enum class BinaryFn : int {
   fmod = 20,
   remainder = 21,
   floorDivide = 22,
-  count_ = 23,
+  reluBackward = 23,
+  count_ = 24,
 };
 
 enum class ReduceFn : int {
