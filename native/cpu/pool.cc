@@ -169,6 +169,9 @@ void k_pool2d_backward(ArgReader& r) {
     } else {
       scalar_t* gx = grad_in.ptr<scalar_t>();
       const scalar_t* gy = grad_out.ptr<scalar_t>();
+      // Offset of each plane position h * W + w, so max pooling's scatter needs no division per element.
+      std::vector<int64_t> plane_offset(s.max ? H * W : 0);
+      for (int64_t i = 0; i < static_cast<int64_t>(plane_offset.size()); ++i) plane_offset[i] = (i / W) * gs[2] + (i % W) * gs[3];
       // Windows overlap within an image, so images are the unit of parallel work.
       parallel_for(N, 1, [&](int64_t b, int64_t e) {
         for (int64_t n = b; n < e; ++n) {
@@ -181,7 +184,7 @@ void k_pool2d_backward(ArgReader& r) {
                 for (int64_t c = 0; c < C; ++c) {
                   int64_t at = ip[c * indices.strides[1]];
                   if (at < 0 || at >= H * W) continue;
-                  scalar_t* dst = gx + n * gs[0] + c * gs[1] + (at / W) * gs[2] + (at % W) * gs[3];
+                  scalar_t* dst = gx + n * gs[0] + c * gs[1] + plane_offset[at];
                   store(dst, static_cast<C_t>(load(dst) + load(g + c * os[1])));
                 }
                 continue;
