@@ -11,8 +11,10 @@ namespace {
 
 dnnl::memory::desc data_md(const TensorArg& t) {
   dnnl::memory::dims d(t.shape, t.shape + t.ndim), s(t.strides, t.strides + t.ndim);
+  // A broadcast (zero) stride on a size-1 dim becomes the dense value; other strides of size-1 dims are kept,
+  // so a one-channel channels-last tensor still reads as NHWC and gets oneDNN's JIT kernels.
   for (int i = t.ndim - 1; i >= 0; --i)
-    if (d[i] == 1) s[i] = (i == t.ndim - 1) ? 1 : s[i + 1] * d[i + 1];
+    if (d[i] == 1 && s[i] == 0) s[i] = (i == t.ndim - 1) ? 1 : s[i + 1] * d[i + 1];
   return dnnl::memory::desc(d, dnnl_type(t.dtype), s);
 }
 
