@@ -1,13 +1,22 @@
 #!/bin/sh
 # Prepares this checkout on a Debian 12 machine: system packages (installed when run as root), npm packages,
 # the native addon and the TypeScript build. Safe to run again: each step is skipped when already done.
+# `sh tools/setup.sh train` (what `npm start` runs) also installs what `antorcha train` needs: the
+# Fashion-MNIST data set and the font its charts are drawn with. `npm test` needs neither.
 set -e
 cd "$(dirname "$0")/.."
 
 say() { echo "antorcha setup: $*" >&2; }
 
+extra="$ANTORCHA_EXTRA_PACKAGES"
+case "${1:-}" in
+  "") ;;
+  train) extra="$extra dataset-fashion-mnist fonts-dejavu-core" ;;
+  *) say "unknown argument '$1' (expected nothing, or 'train')"; exit 2 ;;
+esac
+
 missing=""
-for pkg in g++ make python3 libdnnl-dev $ANTORCHA_EXTRA_PACKAGES; do
+for pkg in g++ make python3 libdnnl-dev $extra; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
 done
 if [ -n "$missing" ]; then
