@@ -9,15 +9,6 @@
 namespace antorcha {
 namespace {
 
-dnnl::memory::desc data_md(const TensorArg& t) {
-  dnnl::memory::dims d(t.shape, t.shape + t.ndim), s(t.strides, t.strides + t.ndim);
-  // A broadcast (zero) stride on a size-1 dim becomes the dense value; other strides of size-1 dims are kept,
-  // so a one-channel channels-last tensor still reads as NHWC and gets oneDNN's JIT kernels.
-  for (int i = t.ndim - 1; i >= 0; --i)
-    if (d[i] == 1 && s[i] == 0) s[i] = (i == t.ndim - 1) ? 1 : s[i + 1] * d[i + 1];
-  return dnnl::memory::desc(d, dnnl_type(t.dtype), s);
-}
-
 dnnl::memory::desc channel_md(int64_t c) {
   return dnnl::memory::desc({c}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::a);
 }
@@ -27,11 +18,6 @@ void check_channels(const TensorArg& t, int64_t c, const char* what) {
     fail(std::string("batchNorm: ") + what + " must be a contiguous float32 vector of length C");
 }
 
-dnnl::primitive_attr user_scratchpad() {
-  dnnl::primitive_attr attr;
-  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-  return attr;
-}
 
 }  // namespace
 
@@ -54,7 +40,7 @@ void k_batch_norm(ArgReader& r) {
     check_channels(shift, C, "bias");
   }
   if (in.numel == 0) return;
-  auto md = data_md(in), out_md = data_md(out);
+  auto md = strided_md(in), out_md = strided_md(out);
   if (!(md == out_md)) fail("batchNorm: output must have the input's layout");
   auto flags = dnnl::normalization_flags::none;
   if (affine) flags = flags | dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
@@ -67,7 +53,7 @@ void k_batch_norm(ArgReader& r) {
     dnnl::batch_normalization_forward::desc d(training ? dnnl::prop_kind::forward_training
                                                        : dnnl::prop_kind::forward_inference,
                                               md, eps, flags);
-    dnnl::batch_normalization_forward::primitive_desc pd(d, user_scratchpad(), cpu_engine());
+    dnnl::batch_normalization_forward::primitive_desc pd(d, scratchpad_attr(), cpu_engine());
     return CachedPrimitive{dnnl::batch_normalization_forward(pd), pd.scratchpad_desc(), pd.impl_info_str()};
   });
   auto cmd = channel_md(C);
@@ -105,7 +91,7 @@ void k_batch_norm_backward(ArgReader& r) {
     check_channels(scale, C, "weight");
   }
   if (in.numel == 0) return;
-  auto md = data_md(in), diff_md = data_md(grad_out), diff_src_md = data_md(grad_in);
+  auto md = strided_md(in), diff_md = strided_md(grad_out), diff_src_md = strided_md(grad_in);
   auto flags = dnnl::normalization_flags::none;
   if (affine) flags = flags | dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
   if (!training) flags = flags | dnnl::normalization_flags::use_global_stats;
@@ -121,7 +107,7 @@ void k_batch_norm_backward(ArgReader& r) {
     // oneDNN wants diff_src and diff_dst in one layout; TypeScript allocates grad_in like grad_out.
     dnnl::batch_normalization_backward::desc d(affine ? dnnl::prop_kind::backward : dnnl::prop_kind::backward_data,
                                                diff_md, md, eps, flags);
-    dnnl::batch_normalization_backward::primitive_desc pd(d, user_scratchpad(), cpu_engine(), hint);
+    dnnl::batch_normalization_backward::primitive_desc pd(d, scratchpad_attr(), cpu_engine(), hint);
     return CachedPrimitive{dnnl::batch_normalization_backward(pd), pd.scratchpad_desc(), pd.impl_info_str()};
   });
   if (!(diff_src_md == diff_md)) fail("batchNorm backward: input gradient must have the output gradient's layout");

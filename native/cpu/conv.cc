@@ -22,18 +22,6 @@ struct ConvParams {
   }
 };
 
-dnnl::memory::desc strided_md(const TensorArg& t) {
-  dims d(t.shape, t.shape + t.ndim), s(t.strides, t.strides + t.ndim);
-  // A broadcast (zero) stride on a size-1 dim becomes the dense value; other strides of size-1 dims are kept,
-  // so a one-channel channels-last tensor still reads as NHWC and gets oneDNN's JIT kernels.
-  for (int i = t.ndim - 1; i >= 0; --i)
-    if (d[i] == 1 && s[i] == 0) s[i] = (i == t.ndim - 1) ? 1 : s[i + 1] * d[i + 1];
-  return dnnl::memory::desc(d, dnnl_type(t.dtype), s);
-}
-
-// Channels-last descriptor for an activation of the given NCHW dims.
-dnnl::memory::desc nhwc_md(const dims& d, DType dt) { return dnnl::memory::desc(d, dnnl_type(dt), tag::nhwc); }
-
 dims weight_dims(const TensorArg& w, int64_t groups) {
   if (groups == 1) return dims(w.shape, w.shape + 4);
   return {groups, w.shape[0] / groups, w.shape[1], w.shape[2], w.shape[3]};
@@ -51,11 +39,6 @@ dnnl::convolution_forward::desc forward_desc(const dnnl::memory::desc& src, cons
                                          pad);
 }
 
-dnnl::primitive_attr user_scratchpad() {
-  dnnl::primitive_attr attr;
-  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-  return attr;
-}
 
 // A cache key for a plain or blocked memory descriptor.
 std::string md_key(const dnnl::memory::desc& md) {
@@ -75,7 +58,7 @@ void reorder(const dnnl::memory& from, const dnnl::memory& to) {
   if (from.get_desc() == to.get_desc()) return;
   std::string key = "reorder" + md_key(from.get_desc()) + md_key(to.get_desc());
   CachedPrimitive& p = cached_primitive(key, [&] {
-    dnnl::reorder::primitive_desc pd(cpu_engine(), from.get_desc(), cpu_engine(), to.get_desc(), user_scratchpad());
+    dnnl::reorder::primitive_desc pd(cpu_engine(), from.get_desc(), cpu_engine(), to.get_desc(), scratchpad_attr());
     return CachedPrimitive{dnnl::reorder(pd), pd.scratchpad_desc(), pd.impl_info_str()};
   });
   execute(p, {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}});
@@ -129,7 +112,7 @@ void k_conv2d(ArgReader& r) {
   p.key(key);
   CachedPrimitive& prim = cached_primitive(key, [&] {
     auto d = forward_desc(src_md, wei_any, has_bias ? &bias_md : nullptr, dst_md, p, dnnl::prop_kind::forward_training);
-    dnnl::convolution_forward::primitive_desc pd(d, user_scratchpad(), cpu_engine());
+    dnnl::convolution_forward::primitive_desc pd(d, scratchpad_attr(), cpu_engine());
     CachedPrimitive c{dnnl::convolution_forward(pd), pd.scratchpad_desc(), pd.impl_info_str()};
     c.extra = pd.weights_desc();
     return c;
@@ -163,7 +146,7 @@ void k_conv2d_backward_data(ArgReader& r) {
     dims strides{p.sh, p.sw}, dil{p.dh - 1, p.dw - 1}, pad{p.ph, p.pw};
     dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, diff_src_md, wei_any, diff_dst_md,
                                             strides, dil, pad, pad);
-    dnnl::convolution_backward_data::primitive_desc pd(d, user_scratchpad(), cpu_engine(), hint);
+    dnnl::convolution_backward_data::primitive_desc pd(d, scratchpad_attr(), cpu_engine(), hint);
     CachedPrimitive c{dnnl::convolution_backward_data(pd), pd.scratchpad_desc(), pd.impl_info_str()};
     c.extra = pd.weights_desc();
     return c;
@@ -205,7 +188,7 @@ void k_conv2d_backward_weight(ArgReader& r) {
                                                                  bias_md, diff_dst_md, strides, dil, pad, pad)
                       : dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, src_md, wei_any,
                                                                  diff_dst_md, strides, dil, pad, pad);
-    dnnl::convolution_backward_weights::primitive_desc pd(d, user_scratchpad(), cpu_engine(), hint);
+    dnnl::convolution_backward_weights::primitive_desc pd(d, scratchpad_attr(), cpu_engine(), hint);
     CachedPrimitive c{dnnl::convolution_backward_weights(pd), pd.scratchpad_desc(), pd.impl_info_str()};
     c.extra = pd.diff_weights_desc();
     return c;

@@ -73,6 +73,19 @@ void append_key(std::string& key, const TensorArg& t) {
   }
 }
 
+dnnl::memory::desc strided_md(const TensorArg& t) {
+  dnnl::memory::dims d(t.shape, t.shape + t.ndim), s(t.strides, t.strides + t.ndim);
+  for (int i = t.ndim - 1; i >= 0; --i)
+    if (d[i] == 1 && s[i] == 0) s[i] = (i == t.ndim - 1) ? 1 : s[i + 1] * d[i + 1];
+  return dnnl::memory::desc(d, dnnl_type(t.dtype), s);
+}
+
+dnnl::primitive_attr scratchpad_attr() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
 dnnl::memory::data_type dnnl_type(DType d) {
   using dt = dnnl::memory::data_type;
   switch (d) {
@@ -112,8 +125,7 @@ bool dnnl_softmax(const TensorArg& out, const TensorArg& in, int dim, bool log) 
     return dnnl::memory::desc(dims, dnnl_type(in.dtype), strides);
   }();
   CachedPrimitive& p = cached_primitive(key, [&] { return try_build([&] {
-    dnnl::primitive_attr attr;
-    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    dnnl::primitive_attr attr = scratchpad_attr();
     dnnl::softmax_v2_forward::desc desc(dnnl::prop_kind::forward_inference,
                                         log ? dnnl::algorithm::softmax_log : dnnl::algorithm::softmax_accurate,
                                         md, md, in.ndim == 0 ? 0 : dim);

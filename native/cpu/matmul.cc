@@ -31,8 +31,7 @@ bool dnnl_matmul(const TensorArg& out, const TensorArg& a, const TensorArg& b) {
   append_key(key, out);
   auto amd = md_of(a, a.dtype), bmd = md_of(b, b.dtype), omd = md_of(out, out.dtype);
   CachedPrimitive& p = cached_primitive(key, [&] { return try_build([&] {
-    dnnl::primitive_attr attr;
-    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    dnnl::primitive_attr attr = scratchpad_attr();
     dnnl::matmul::desc desc(amd, bmd, omd);
     dnnl::matmul::primitive_desc pd(desc, attr, cpu_engine());
     return CachedPrimitive{dnnl::matmul(pd), pd.scratchpad_desc(), pd.impl_info_str()};

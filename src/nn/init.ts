@@ -135,3 +135,18 @@ export function biasBound(weight: Tensor): number {
   const [fanIn] = calculateFanInAndFanOut(weight);
   return fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
 }
+
+/**
+ * The reset_parameters of PyTorch's Linear and convolutions: kaiming_uniform_(a=√5) on the weight, then the
+ * bias from U(±1/√fan_in), drawing from the default generator in PyTorch's order.
+ *
+ * @example
+ * resetLinearLike(layer.weight, layer.bias);
+ */
+export function resetLinearLike(weight: Tensor, bias: Tensor | null): void {
+  kaimingUniform_(weight, { a: Math.sqrt(5) });
+  if (bias !== null) {
+    const bound = biasBound(weight);
+    uniform_(bias, -bound, bound);
+  }
+}

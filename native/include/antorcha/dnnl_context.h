@@ -33,6 +33,12 @@ CachedPrimitive try_build(const std::function<CachedPrimitive()>& make);
 CachedPrimitive& cached_primitive(const std::string& key, const std::function<CachedPrimitive()>& make);
 size_t primitive_cache_size();
 
+// Describes t to oneDNN by its strides (a zero stride on a size-1 dim becomes the dense value; other strides
+// of size-1 dims are kept, so a one-channel channels-last tensor still reads as NHWC).
+dnnl::memory::desc strided_md(const TensorArg& t);
+// Primitive attributes with a user-managed scratchpad (see execute()).
+dnnl::primitive_attr scratchpad_attr();
+
 // Key fragment describing dtype, shape and strides.
 void append_key(std::string& key, const TensorArg& t);
 dnnl::memory::data_type dnnl_type(DType d);

@@ -3,7 +3,7 @@ import type { Tensor } from '../../tensor.js';
 import { empty } from '../../ops/creation.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
-import { biasBound, kaimingUniform_, uniform_ } from '../init.js';
+import { resetLinearLike } from '../init.js';
 import { conv1d, conv2d } from '../functional/conv.js';
 import { pad, type PadMode } from '../functional/padding.js';
 import { ntuple, pyValue } from '../utils.js';
@@ -73,11 +73,7 @@ abstract class ConvNd extends Module {
 
   /** PyTorch's reset_parameters: kaiming_uniform_(a=√5), bias U(±1/√fanIn). */
   resetParameters(): void {
-    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias !== null) {
-      const bound = biasBound(this.weight);
-      uniform_(this.bias, -bound, bound);
-    }
+    resetLinearLike(this.weight, this.bias);
   }
 
   /** Runs the convolution; non-zero padding modes pad with F.pad first, as PyTorch's _conv_forward. */

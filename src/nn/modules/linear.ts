@@ -4,7 +4,7 @@ import type { DType } from '../../dtype.js';
 import { empty } from '../../ops/creation.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
-import { biasBound, kaimingUniform_, uniform_ } from '../init.js';
+import { resetLinearLike } from '../init.js';
 import { linear } from '../functional/linear.js';
 import { pyBool } from '../utils.js';
 
@@ -38,11 +38,7 @@ export class Linear extends Module {
 
   /** PyTorch's reset_parameters (same draws from the default generator, in the same order). */
   resetParameters(): void {
-    kaimingUniform_(this.weight, { a: Math.sqrt(5) });
-    if (this.bias !== null) {
-      const bound = biasBound(this.weight);
-      uniform_(this.bias, -bound, bound);
-    }
+    resetLinearLike(this.weight, this.bias);
   }
 
   forward(input: Tensor): Tensor {
