@@ -312,6 +312,9 @@ case('batch_norm', [N([5, 3]), N([3]), N([3], 'pos')], {'training': True}, name=
 case('batch_norm', [N([4, 3, 2, 3]), N([3]), N([3], 'pos'), N([3], 'pos'), N([3])], {'training': False}, name='batch_norm/eval', frozen=(1, 2))
 case('max_pool2d', [N([2, 3, 7, 7])], {'kernel': [3, 3], 'stride': [2, 2], 'padding': [1, 1], 'ceil': True})
 case('max_pool2d', [N([1, 2, 8, 9])], {'kernel': [2, 3], 'stride': [2, 2], 'dilation': [2, 1]}, name='max_pool2d/dilated')
+# Non-overlapping windows (kernel == stride): the backward writes each cell once and zeroes the rest.
+case('max_pool2d', [N([2, 3, 7, 5])], {'kernel': [2, 2], 'stride': [2, 2]}, name='max_pool2d/tiled-remainder')
+case('max_pool2d', [N([2, 3, 7, 5])], {'kernel': [2, 2], 'stride': [2, 2], 'ceil': True}, name='max_pool2d/tiled-ceil')
 case('avg_pool2d', [N([2, 3, 7, 6])], {'kernel': [3, 2], 'stride': [2, 2], 'padding': [1, 1], 'include_pad': False, 'ceil': True})
 case('avg_pool2d', [N([1, 2, 6, 6])], {'kernel': [2, 2], 'stride': [2, 2], 'divisor': 3}, name='avg_pool2d/divisor')
 case('adaptive_avg_pool2d', [N([2, 3, 7, 5])], {'size': [3, 2]})

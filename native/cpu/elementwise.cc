@@ -58,7 +58,12 @@ void fill_impl(const TensorArg& out, double value) {
     using C = compute_t<scalar_t>;
     const C v = static_cast<C>(value);
     loop.run([&](char** p, const int64_t* s, int64_t n) {
-      for (int64_t i = 0; i < n; ++i) store(reinterpret_cast<scalar_t*>(p[0] + i * s[0]), v);
+      scalar_t* o = reinterpret_cast<scalar_t*>(p[0]);
+      if (s[0] == sizeof(scalar_t)) {  // a dense row: a loop the compiler vectorises
+        for (int64_t i = 0; i < n; ++i) store(o + i, v);
+      } else {
+        for (int64_t i = 0; i < n; ++i) store(reinterpret_cast<scalar_t*>(p[0] + i * s[0]), v);
+      }
     });
   });
 }

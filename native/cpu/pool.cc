@@ -2,6 +2,7 @@
 // their backward passes. Plain loops with channels innermost, so channels-last activations vectorise;
 // windows follow PyTorch's formulas exactly (including which padded cells average pooling counts).
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -146,7 +147,34 @@ void k_pool2d(ArgReader& r) {
   });
 }
 
-// gradIn (zeroed by the caller), gradOut, hasIndices [, indices], spec
+namespace {
+
+// Zeroes image n of a 4-D tensor (any strides), a row of W * C elements at a time.
+template <typename T>
+void zero_image(const TensorArg& t, int64_t n) {
+  const int64_t C = t.shape[1], H = t.shape[2], W = t.shape[3];
+  const int64_t* st = t.strides;
+  T* base = t.ptr<T>() + n * st[0];
+  const bool cl_rows = st[1] == 1 && st[3] == C;  // channels-last: a row of the image is W * C dense
+  for (int64_t h = 0; h < H; ++h) {
+    if (cl_rows) {
+      std::memset(static_cast<void*>(base + h * st[2]), 0, sizeof(T) * W * C);
+      continue;
+    }
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t w = 0; w < W; ++w) store(base + c * st[1] + h * st[2] + w * st[3], compute_t<T>(0));
+  }
+}
+
+// Whether max pooling's windows tile the input without overlapping (kernel == stride, no padding or
+// dilation): then every input cell belongs to at most one window, and the backward can write each cell once.
+bool tiles(const PoolSpec& s) {
+  return s.max && !s.adaptive && s.kh == s.sh && s.kw == s.sw && s.ph == 0 && s.pw == 0 && s.dh == 1 && s.dw == 1;
+}
+
+}  // namespace
+
+// gradIn (written whole: no need to zero it), gradOut, hasIndices [, indices], spec
 void k_pool2d_backward(ArgReader& r) {
   TensorArg grad_in = r.tensor(), grad_out = r.tensor();
   bool has_indices = r.i32() != 0;
@@ -157,11 +185,18 @@ void k_pool2d_backward(ArgReader& r) {
   check(grad_in, "input gradient");
   check(grad_out, "output gradient");
   if (s.max && !has_indices) fail("pool2d backward: max pooling needs its indices");
+  if (has_indices && (indices.dtype != DType::int64 || indices.ndim != 4)) fail("pool2d backward: indices must be int64 [N, C, OH, OW]");
   if (grad_in.dtype != grad_out.dtype) fail("pool2d backward: dtypes differ");
   const int64_t N = grad_in.shape[0], C = grad_in.shape[1], H = grad_in.shape[2], W = grad_in.shape[3];
   const int64_t OH = grad_out.shape[2], OW = grad_out.shape[3];
+  if (grad_out.shape[0] != N || grad_out.shape[1] != C) fail("pool2d backward: batch and channels of the gradients differ");
+  if (has_indices) {
+    for (int d = 0; d < 4; ++d)
+      if (indices.shape[d] != grad_out.shape[d]) fail("pool2d backward: indices must have the output gradient's shape");
+  }
   const int64_t* gs = grad_in.strides;
   const int64_t* os = grad_out.strides;
+  const bool tiled = tiles(s);
   ANTORCHA_DISPATCH_ALL(grad_in.dtype, [&] {
     using C_t = compute_t<scalar_t>;
     if constexpr (!std::is_floating_point_v<C_t>) {
@@ -170,11 +205,39 @@ void k_pool2d_backward(ArgReader& r) {
       scalar_t* gx = grad_in.ptr<scalar_t>();
       const scalar_t* gy = grad_out.ptr<scalar_t>();
       // Offset of each plane position h * W + w, so max pooling's scatter needs no division per element.
-      std::vector<int64_t> plane_offset(s.max ? H * W : 0);
+      std::vector<int64_t> plane_offset(s.max && !tiled ? H * W : 0);
       for (int64_t i = 0; i < static_cast<int64_t>(plane_offset.size()); ++i) plane_offset[i] = (i / W) * gs[2] + (i % W) * gs[3];
-      // Windows overlap within an image, so images are the unit of parallel work.
+      const int64_t is1 = has_indices ? indices.strides[1] : 0;
+      // Windows overlap within an image, so images are the unit of parallel work; each image's gradient is
+      // zeroed just before it is written, while it is in cache.
       parallel_for(N, 1, [&](int64_t b, int64_t e) {
         for (int64_t n = b; n < e; ++n) {
+          if (tiled) {
+            // Cells outside every window (the last rows or columns when the size is not a multiple of the
+            // stride) get zero; every other cell is written exactly once below.
+            if (OH * s.sh < H || OW * s.sw < W) zero_image<scalar_t>(grad_in, n);
+            for (int64_t oh = 0; oh < OH; ++oh) {
+              const int64_t h0 = oh * s.sh, h1 = std::min(h0 + s.kh, H);
+              for (int64_t ow = 0; ow < OW; ++ow) {
+                const int64_t w0 = ow * s.sw, w1 = std::min(w0 + s.kw, W);
+                const scalar_t* g = gy + n * os[0] + oh * os[2] + ow * os[3];
+                const int64_t* ip = indices.ptr<int64_t>() + n * indices.strides[0] + oh * indices.strides[2] + ow * indices.strides[3];
+                for (int64_t h = h0; h < h1; ++h)
+                  for (int64_t w = w0; w < w1; ++w) {
+                    const int64_t at = h * W + w;
+                    scalar_t* dst = gx + n * gs[0] + h * gs[2] + w * gs[3];
+                    if (gs[1] == 1 && os[1] == 1 && is1 == 1) {
+                      for (int64_t c = 0; c < C; ++c) store(dst + c, ip[c] == at ? load(g + c) : C_t(0));
+                    } else {
+                      for (int64_t c = 0; c < C; ++c)
+                        store(dst + c * gs[1], ip[c * is1] == at ? load(g + c * os[1]) : C_t(0));
+                    }
+                  }
+              }
+            }
+            continue;
+          }
+          zero_image<scalar_t>(grad_in, n);
           for (int64_t oh = 0; oh < OH; ++oh) {
             const Window wh = window(s, oh, H, OH, s.kh, s.sh, s.ph, s.dh);
             for (int64_t ow = 0; ow < OW; ++ow) {
@@ -182,7 +245,7 @@ void k_pool2d_backward(ArgReader& r) {
               if (s.max) {
                 const int64_t* ip = indices.ptr<int64_t>() + n * indices.strides[0] + oh * indices.strides[2] + ow * indices.strides[3];
                 for (int64_t c = 0; c < C; ++c) {
-                  int64_t at = ip[c * indices.strides[1]];
+                  int64_t at = ip[c * is1];
                   if (at < 0 || at >= H * W) continue;
                   scalar_t* dst = gx + n * gs[0] + c * gs[1] + plane_offset[at];
                   store(dst, static_cast<C_t>(load(dst) + load(g + c * os[1])));

@@ -105,7 +105,6 @@ export function pool2dBackward(
   const grad = dense(g);
   // The input gradient takes the input's layout, so the layer below gets the format its kernels want.
   const gradIn = channelsLast ? emptyChannelsLast(inputShape.slice(), inputDType) : empty(inputShape.slice(), inputDType);
-  k.fill(gradIn, 0);
   k.pool2dBackward(gradIn, grad, indices, spec);
   return gradIn;
 }

@@ -1,7 +1,37 @@
 /** Pooling layers (native pooling) vs PyTorch: forward, input and parameter gradients, state after the steps. */
 import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as torch from '../../src/index.js';
 import { layersOf, runLayerCase, poolClasses } from './fixture.js';
+
+const F = torch.nn.functional;
 
 for (const c of layersOf(poolClasses)) {
   test(`${c.name} matches PyTorch`, () => runLayerCase(c));
 }
+
+// The native pooling loops take any strides; the CNN layers hand them channels-last activations. The
+// arithmetic is the same in both layouts, so results must agree exactly with the NCHW path (whose PyTorch
+// parity the fixtures above check), including the cells no window covers.
+test('pooling gives the same values and input gradients for channels-last inputs', () => {
+  const configs: [string, (x: torch.Tensor) => torch.Tensor][] = [
+    ['max 2/2 with a remainder row and column', (x) => F.maxPool2d(x, 2)],
+    ['max 2/2 ceil mode', (x) => F.maxPool2d(x, 2, { ceilMode: true })],
+    ['max 3/2 padded (overlapping windows)', (x) => F.maxPool2d(x, 3, { stride: 2, padding: 1 })],
+    ['avg 2/2', (x) => F.avgPool2d(x, 2)],
+  ];
+  for (const [name, pool] of configs) {
+    torch.tidy(() => {
+      torch.manualSeed(3);
+      const base = torch.randn([2, 5, 7, 5]);
+      const nchw = base.clone().requiresGrad_(true);
+      const cl = base.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2).requiresGrad_(true);
+      assert.deepEqual(cl.stride(), [175, 1, 25, 5]);
+      const w = torch.randn(pool(base).shape);
+      pool(nchw).mul(w).sum().backward();
+      pool(cl).mul(w).sum().backward();
+      assert.deepEqual(pool(cl).tolist(), pool(nchw).tolist(), `${name}: forward`);
+      assert.deepEqual(cl.grad!.tolist(), nchw.grad!.tolist(), `${name}: input gradient`);
+    });
+  }
+});
