@@ -8,16 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../src/index.js';
 import { nn, optim } from '../src/index.js';
+import { simpleCnn } from './simple_cnn.js';
 
 const PY_SCRIPT = fileURLToPath(new URL('../../bench/pytorch/w1.py', import.meta.url));
-
-function simpleCnn(inChannels: number): nn.Module {
-  return new nn.Sequential(
-    new nn.Conv2d(inChannels, 32, 3, { padding: 1 }), new nn.BatchNorm2d(32), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Conv2d(32, 64, 3, { padding: 1 }), new nn.BatchNorm2d(64), new nn.ReLU(), new nn.MaxPool2d(2),
-    new nn.Conv2d(64, 128, 3, { padding: 1 }), new nn.BatchNorm2d(128), new nn.ReLU(), new nn.AdaptiveAvgPool2d(1),
-    new nn.Flatten(), new nn.Linear(128, 10));
-}
 
 /** The same protocol as the PyTorch script: 3 warm-up steps, 20 timed, then the same for inference. */
 function antorchaW1(): { train: number; infer: number } {

@@ -1,6 +1,7 @@
 // Index kernels: indexSelect / indexAdd along one dim, gather / scatter / scatterAdd. Every index is checked
 // before anything is written, so a bad index is an error and never a stray memory access.
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,16 @@ struct ThreeD {
     }
     return off;
   }
+  // Whether the dims after `dim` form one dense row-major block (so a slice at fixed (o, j) is contiguous).
+  bool inner_dense() const {
+    int64_t expected = 1;
+    for (int k = t->ndim - 1; k > dim; --k) {
+      if (t->shape[k] == 1) continue;
+      if (t->strides[k] != expected) return false;
+      expected *= t->shape[k];
+    }
+    return true;
+  }
 };
 
 // Offset in t of the multi-index of linear position `pos` in `like`, with dim's coordinate replaced by j.
@@ -91,9 +102,15 @@ void k_index_select(ArgReader& r) {
     const scalar_t* x = in.ptr<scalar_t>();
     scalar_t* y = out.ptr<scalar_t>();
     const int64_t J = index.numel, I = src.inner;
+    // Rows of dense inner blocks (a batch of images picked from a dataset tensor) are plain copies.
+    const bool rows = src.inner_dense() && dst.inner_dense();
     parallel_for(src.outer * J, std::max<int64_t>(1, 16384 / std::max<int64_t>(I, 1)), [&](int64_t b, int64_t e) {
       for (int64_t job = b; job < e; ++job) {
         int64_t o = job / J, j = job % J;
+        if (rows) {
+          std::memcpy(static_cast<void*>(y + dst.offset(o, j, 0)), x + src.offset(o, idx[j], 0), sizeof(scalar_t) * I);
+          continue;
+        }
         for (int64_t i = 0; i < I; ++i) y[dst.offset(o, j, i)] = x[src.offset(o, idx[j], i)];
       }
     });

@@ -29,7 +29,17 @@ struct Slot {
 
 std::vector<Slot> slots;
 std::vector<uint32_t> free_slots;
-std::unordered_map<size_t, std::vector<void*>> cache;
+// A freed block and the allocation count when it was freed. Blocks a loop does not ask for again within
+// kIdleAllocations allocations (one-off temporaries such as a dataset's conversion steps) go back to the
+// system, so the cache holds what the loop reuses and resident memory follows the loop's real needs.
+struct CachedBlock {
+  void* ptr;
+  uint64_t freed_at;
+};
+constexpr uint64_t kIdleAllocations = 1 << 13;
+constexpr uint64_t kSweepEvery = 1 << 10;
+std::unordered_map<size_t, std::vector<CachedBlock>> cache;
+uint64_t allocations = 0;
 size_t cached_bytes = 0, live_bytes = 0, live_blocks = 0, peak_bytes = 0;
 
 constexpr size_t kHugePage = size_t(2) << 20;
@@ -43,7 +53,7 @@ size_t round_up(size_t n) {
 void* raw_alloc(size_t capacity) {
   auto& bucket = cache[capacity];
   if (!bucket.empty()) {
-    void* p = bucket.back();
+    void* p = bucket.back().ptr;  // the most recently freed block: likeliest to be in cache
     bucket.pop_back();
     cached_bytes -= capacity;
     return p;
@@ -66,8 +76,19 @@ void raw_release(void* p, size_t capacity) {
     std::free(p);
     return;
   }
-  cache[capacity].push_back(p);
+  cache[capacity].push_back({p, allocations});
   cached_bytes += capacity;
+}
+
+// Returns blocks idle for kIdleAllocations to the system (each bucket is ordered by freeing time).
+void sweep_idle() {
+  for (auto& [capacity, bucket] : cache) {
+    size_t stale = 0;
+    while (stale < bucket.size() && allocations - bucket[stale].freed_at > kIdleAllocations) std::free(bucket[stale++].ptr);
+    if (stale == 0) continue;
+    bucket.erase(bucket.begin(), bucket.begin() + static_cast<std::ptrdiff_t>(stale));
+    cached_bytes -= stale * capacity;
+  }
 }
 
 Slot* lookup(double handle) {
@@ -83,6 +104,7 @@ Slot* lookup(double handle) {
 }  // namespace
 
 double storage_alloc(size_t nbytes) {
+  if (++allocations % kSweepEvery == 0) sweep_idle();
   size_t capacity = round_up(nbytes);
   void* p = raw_alloc(capacity);
   uint32_t index;
@@ -135,7 +157,7 @@ MemoryStats storage_stats() {
 
 void storage_empty_cache() {
   for (auto& [capacity, bucket] : cache) {
-    for (void* p : bucket) std::free(p);
+    for (const CachedBlock& b : bucket) std::free(b.ptr);
     bucket.clear();
   }
   cache.clear();
