@@ -16,7 +16,8 @@
         "native/cpu/random.cc",
         "native/cpu/conv.cc",
         "native/cpu/batchnorm.cc",
-        "native/cpu/pool.cc"
+        "native/cpu/pool.cc",
+        "native/cpu/rnn.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/include"],
       "defines": ["NAPI_CPP_EXCEPTIONS", "NAPI_VERSION=8"],

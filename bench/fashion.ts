@@ -20,6 +20,17 @@ const DEFAULT_DATA = '/usr/share/datasets/fashion-mnist';
 
 interface EpochRecord { epoch: number; seconds: number; test_accuracy: number; rss_mb: number }
 
+/**
+ * The epoch's order: uniform draws (the same stream as PyTorch's torch.rand after manual_seed), stably sorted.
+ * Both sides then see the same batches in the same order from the same initial weights, so the accuracy
+ * comparison measures the frameworks, not two different shuffles.
+ */
+function shuffled(n: number): torch.Tensor {
+  const u = torch.tidy(() => torch.rand([n]).dataSync() as Float32Array);
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => u[a] - u[b] || a - b);
+  return torch.tensor(order, { dtype: 'int64' });
+}
+
 /** One run of antorcha's side, written as the PyTorch script is; prints one JSON line per epoch. */
 function worker(seed: number, epochs: number, limit: number | undefined, root: string): void {
   const data = loadFashionMnist({ root, limit });
@@ -31,7 +42,7 @@ function worker(seed: number, epochs: number, limit: number | undefined, root: s
   const n = xtr.shape[0];
   for (let epoch = 1; epoch <= epochs; epoch++) {
     m.train();
-    const perm = torch.randperm(n);
+    const perm = shuffled(n);
     const t = performance.now();
     for (let i = 0; i < n; i += 64) {
       torch.tidy(() => {

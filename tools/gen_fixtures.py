@@ -304,6 +304,18 @@ OPS.update({
     'adaptive_avg_pool2d': lambda x, size: F.adaptive_avg_pool2d(x, size),
     'adaptive_max_pool2d': lambda x, size: F.adaptive_max_pool2d(x, size, True),
 })
+
+# One recurrent layer (what nn.RNN / LSTM / GRU stack): time-major x [T, N, I], h0 (and c0) [D, N, H], then per
+# direction w_ih [G*H, I], w_hh [G*H, H], b_ih, b_hh; outputs (output, h_n[, c_n]).
+def rnn_layer(x, h0, *rest, mode, bidirectional=False):
+    if mode == 'LSTM':
+        c0, params = rest[0], list(rest[1:])
+        return torch._VF.lstm(x, (h0, c0), params, True, 1, 0.0, True, bidirectional, False)
+    fn = {'RNN_TANH': torch._VF.rnn_tanh, 'RNN_RELU': torch._VF.rnn_relu, 'GRU': torch._VF.gru}[mode]
+    return fn(x, h0, list(rest), True, 1, 0.0, True, bidirectional, False)
+
+
+OPS['rnn_layer'] = rnn_layer
 case('conv2d', [N([2, 3, 6, 5]), N([4, 3, 3, 3]), N([4])], {'padding': [1, 1]})
 case('conv2d', [N([2, 4, 7, 7]), N([6, 2, 3, 2])], {'stride': [2, 1], 'padding': [1, 0], 'dilation': [1, 2], 'groups': 2}, name='conv2d/grouped-strided')
 case('conv2d', [N([1, 4, 5, 5]), N([4, 1, 3, 3]), N([4])], {'groups': 4, 'padding': [1, 1]}, name='conv2d/depthwise')
@@ -338,6 +350,15 @@ case('stack', [N([2, 3]), N([2, 3])], {'dim': 1})
 case('split', [N([5, 3])], {'size': 2})
 case('split', [N([3, 6])], {'size': [1, 5], 'dim': 1}, name='split/sizes')
 case('chunk', [N([3, 7])], {'chunks': 3, 'dim': 1})
+
+# Recurrent layers last, so the random inputs of the samples above stay as they were. Small sizes: their
+# float32 finite-difference check (test/ops/parity.test.ts) loses precision with every extra output.
+case('rnn_layer', [N([3, 2, 2]), N([1, 2, 3]), N([3, 2]), N([3, 3]), N([3]), N([3])], {'mode': 'RNN_TANH'}, name='rnn_layer/tanh')
+case('rnn_layer', [N([3, 2, 2]), N([2, 2, 3]), N([3, 2]), N([3, 3]), N([3]), N([3]), N([3, 2]), N([3, 3]), N([3]), N([3])],
+     {'mode': 'RNN_RELU', 'bidirectional': True}, name='rnn_layer/relu-bidirectional')
+case('rnn_layer', [N([3, 2, 2]), N([1, 2, 3]), N([1, 2, 3]), N([12, 2]), N([12, 3]), N([12]), N([12])], {'mode': 'LSTM'}, name='rnn_layer/lstm')
+case('rnn_layer', [N([3, 2, 2]), N([2, 2, 3]), N([9, 2]), N([9, 3]), N([9]), N([9]), N([9, 2]), N([9, 3]), N([9]), N([9])],
+     {'mode': 'GRU', 'bidirectional': True}, name='rnn_layer/gru-bidirectional')
 
 with open(OUT, 'w') as f:
     json.dump({'generator': 'tools/gen_fixtures.py', 'torch': torch.__version__, 'cases': cases}, f, separators=(',', ':'), allow_nan=False)

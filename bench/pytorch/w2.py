@@ -1,7 +1,8 @@
 # W2 PyTorch side with seed and thread arguments: the lesson's SimpleCNN with 1 input channel on the real
 # Fashion-MNIST, batch 64, Adam lr 1e-3. The same work as the shared reference script w2_fashion_mnist.py
-# (only the seed and the thread count are arguments); prints one JSON line per epoch with the training
-# seconds, the test accuracy and the resident memory.
+# (the seed and the thread count are arguments; each epoch's order is torch.rand(n) stably sorted instead of
+# torch.randperm(n), a permutation antorcha draws identically, so both sides train on the same batches);
+# prints one JSON line per epoch with the training seconds, the test accuracy and the resident memory.
 #   /usr/bin/python3 bench/pytorch/w2.py ROOT SEED THREADS EPOCHS [LIMIT]
 import gzip, json, os, sys, time, numpy as np, torch, torch.nn as nn
 root, seed, threads, epochs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
@@ -23,7 +24,7 @@ m = nn.Sequential(
 opt = torch.optim.Adam(m.parameters(), lr=1e-3); crit = nn.CrossEntropyLoss()
 def rss_mb(): return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 for epoch in range(epochs):
-    m.train(); perm = torch.randperm(len(xtr)); t = time.perf_counter()
+    m.train(); perm = torch.sort(torch.rand(len(xtr)), stable=True).indices; t = time.perf_counter()
     for i in range(0, len(xtr), 64):
         b = perm[i:i + 64]; opt.zero_grad(); loss = crit(m(xtr[b]), ytr[b]); loss.backward(); opt.step()
     sec = time.perf_counter() - t; m.eval(); correct = 0

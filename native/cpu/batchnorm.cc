@@ -21,7 +21,9 @@ void check_channels(const TensorArg& t, int64_t c, const char* what) {
 
 }  // namespace
 
-// out, in, mean, var, training, affine [, scale, shift], eps
+// out, in, mean, var, training, affine [, scale, shift], eps, relu [, workspace (training with relu)]
+// relu fuses max(0, .) into the normalisation (oneDNN's fuse_norm_relu); training then records which
+// outputs were positive in the workspace, for the backward pass.
 void k_batch_norm(ArgReader& r) {
   TensorArg out = r.tensor(), in = r.tensor(), mean = r.tensor(), var = r.tensor();
   bool training = r.i32() != 0, affine = r.i32() != 0;
@@ -31,6 +33,9 @@ void k_batch_norm(ArgReader& r) {
     shift = r.tensor();
   }
   float eps = static_cast<float>(r.f64());
+  const bool relu = r.i32() != 0;
+  TensorArg ws;
+  if (relu && training) ws = r.tensor();
   if (in.ndim < 2 || out.ndim != in.ndim) fail("batchNorm: expected input of shape [N, C, ...]");
   const int64_t C = in.shape[1];
   check_channels(mean, C, "mean");
@@ -45,16 +50,20 @@ void k_batch_norm(ArgReader& r) {
   auto flags = dnnl::normalization_flags::none;
   if (affine) flags = flags | dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
   if (!training) flags = flags | dnnl::normalization_flags::use_global_stats;
+  if (relu) flags = flags | dnnl::normalization_flags::fuse_norm_relu;
   std::string key = training ? "bn_train" : "bn_eval";
   append_key(key, in);
   key += affine ? "a" : "n";
+  key += relu ? "r" : "-";
   key += std::to_string(eps);
   CachedPrimitive& prim = cached_primitive(key, [&] {
     dnnl::batch_normalization_forward::desc d(training ? dnnl::prop_kind::forward_training
                                                        : dnnl::prop_kind::forward_inference,
                                               md, eps, flags);
     dnnl::batch_normalization_forward::primitive_desc pd(d, scratchpad_attr(), cpu_engine());
-    return CachedPrimitive{dnnl::batch_normalization_forward(pd), pd.scratchpad_desc(), pd.impl_info_str()};
+    CachedPrimitive c{dnnl::batch_normalization_forward(pd), pd.scratchpad_desc(), pd.impl_info_str()};
+    c.extra = pd.workspace_desc();
+    return c;
   });
   auto cmd = channel_md(C);
   std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, dnnl::memory(md, cpu_engine(), in.data)},
@@ -65,10 +74,15 @@ void k_batch_norm(ArgReader& r) {
     args.insert({DNNL_ARG_SCALE, dnnl::memory(cmd, cpu_engine(), scale.data)});
     args.insert({DNNL_ARG_SHIFT, dnnl::memory(cmd, cpu_engine(), shift.data)});
   }
+  if (relu && training) {
+    if (ws.dtype != DType::uint8 || !ws.is_contiguous() || static_cast<size_t>(ws.numel) < prim.extra.get_size())
+      fail("batchNorm: workspace too small");
+    args.insert({DNNL_ARG_WORKSPACE, dnnl::memory(prim.extra, cpu_engine(), ws.data)});
+  }
   execute(prim, args);
 }
 
-// grad_in, affine [, grad_scale, grad_shift, scale], grad_out, in, mean, var, training, eps
+// grad_in, affine [, grad_scale, grad_shift, scale], grad_out, in, mean, var, training, eps, relu [, workspace]
 void k_batch_norm_backward(ArgReader& r) {
   TensorArg grad_in = r.tensor();
   bool affine = r.i32() != 0;
@@ -81,6 +95,10 @@ void k_batch_norm_backward(ArgReader& r) {
   TensorArg grad_out = r.tensor(), in = r.tensor(), mean = r.tensor(), var = r.tensor();
   bool training = r.i32() != 0;
   float eps = static_cast<float>(r.f64());
+  const bool relu = r.i32() != 0;
+  TensorArg ws;
+  if (relu) ws = r.tensor();
+  if (relu && !training) fail("batchNorm backward: the fused ReLU is recorded in training only");
   if (in.ndim < 2) fail("batchNorm backward: expected input of shape [N, C, ...]");
   const int64_t C = in.shape[1];
   check_channels(mean, C, "mean");
@@ -95,11 +113,13 @@ void k_batch_norm_backward(ArgReader& r) {
   auto flags = dnnl::normalization_flags::none;
   if (affine) flags = flags | dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
   if (!training) flags = flags | dnnl::normalization_flags::use_global_stats;
+  if (relu) flags = flags | dnnl::normalization_flags::fuse_norm_relu;
   std::string key = training ? "bn_bwd_train" : "bn_bwd_eval";
   append_key(key, in);
   append_key(key, grad_out);
   append_key(key, grad_in);
   key += affine ? "a" : "n";
+  key += relu ? "r" : "-";
   key += std::to_string(eps);
   CachedPrimitive& prim = cached_primitive(key, [&] {
     dnnl::batch_normalization_forward::desc hd(dnnl::prop_kind::forward_training, md, eps, flags);
@@ -108,7 +128,9 @@ void k_batch_norm_backward(ArgReader& r) {
     dnnl::batch_normalization_backward::desc d(affine ? dnnl::prop_kind::backward : dnnl::prop_kind::backward_data,
                                                diff_md, md, eps, flags);
     dnnl::batch_normalization_backward::primitive_desc pd(d, scratchpad_attr(), cpu_engine(), hint);
-    return CachedPrimitive{dnnl::batch_normalization_backward(pd), pd.scratchpad_desc(), pd.impl_info_str()};
+    CachedPrimitive c{dnnl::batch_normalization_backward(pd), pd.scratchpad_desc(), pd.impl_info_str()};
+    c.extra = pd.workspace_desc();
+    return c;
   });
   if (!(diff_src_md == diff_md)) fail("batchNorm backward: input gradient must have the output gradient's layout");
   auto cmd = channel_md(C);
@@ -124,6 +146,11 @@ void k_batch_norm_backward(ArgReader& r) {
     args.insert({DNNL_ARG_SHIFT, dnnl::memory(cmd, cpu_engine(), scale.data)});
     args.insert({DNNL_ARG_DIFF_SCALE, dnnl::memory(cmd, cpu_engine(), grad_scale.data)});
     args.insert({DNNL_ARG_DIFF_SHIFT, dnnl::memory(cmd, cpu_engine(), grad_shift.data)});
+  }
+  if (relu) {
+    if (ws.dtype != DType::uint8 || !ws.is_contiguous() || static_cast<size_t>(ws.numel) < prim.extra.get_size())
+      fail("batchNorm backward: workspace too small");
+    args.insert({DNNL_ARG_WORKSPACE, dnnl::memory(prim.extra, cpu_engine(), ws.data)});
   }
   execute(prim, args);
 }

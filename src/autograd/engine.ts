@@ -140,7 +140,7 @@ export function backward(
       if (rule === 'nondiff') continue;
       // Non-differentiable outputs (indices, saved statistics) get no gradient: rules never read them, and a
       // zero tensor of an activation's size per step is pure waste. Other outputs without one count as zero.
-      const grads = buf.map((g, i) => g ?? (rule.nondiffOutputs?.includes(i) ? null : buf.find((x) => x !== null)!.mul(0)));
+      const grads = buf.map((g, i) => g ?? (rule.nullGrads || rule.nondiffOutputs?.includes(i) ? null : buf.find((x) => x !== null)!.mul(0)));
       const saved = node.saved.map((_, i) => unpackSaved(node, i));
       const needs = node.edges.map((e) => e !== null);
       const inputGrads = rule.backward(grads as Tensor[], { attrs: node.attrs, saved: saved as Tensor[], inputs: node.inputs, needs });

@@ -254,9 +254,10 @@ export function conv2dBackwardWeight(gradWeight: Tensor, gradBias: Tensor | null
   addon.run();
 }
 
+/** With `relu`, max(0, .) is fused in; a training forward then needs `workspace` (uint8, one byte per element). */
 export function batchNorm(
   out: Tensor, x: Tensor, mean: Tensor, variance: Tensor, training: boolean,
-  affine: { weight: Tensor; bias: Tensor } | null, eps: number,
+  affine: { weight: Tensor; bias: Tensor } | null, eps: number, relu = false, workspace: Tensor | null = null,
 ): void {
   begin(Kernel.batchNorm);
   tensor(out);
@@ -270,12 +271,14 @@ export function batchNorm(
     tensor(affine.bias);
   }
   num(eps);
+  num(relu ? 1 : 0);
+  if (relu && training) tensor(workspace!);
   addon.run();
 }
 
 export function batchNormBackward(
   gradIn: Tensor, affine: { gradWeight: Tensor; gradBias: Tensor; weight: Tensor } | null, gradOut: Tensor,
-  x: Tensor, mean: Tensor, variance: Tensor, training: boolean, eps: number,
+  x: Tensor, mean: Tensor, variance: Tensor, training: boolean, eps: number, reluWorkspace: Tensor | null = null,
 ): void {
   begin(Kernel.batchNormBackward);
   tensor(gradIn);
@@ -291,6 +294,8 @@ export function batchNormBackward(
   tensor(variance);
   num(training ? 1 : 0);
   num(eps);
+  num(reluWorkspace ? 1 : 0);
+  if (reluWorkspace) tensor(reluWorkspace);
   addon.run();
 }
 
@@ -331,7 +336,7 @@ export function pool2d(out: Tensor, indices: Tensor | null, x: Tensor, spec: Poo
   addon.run();
 }
 
-/** gradIn must be zero-filled: the kernel accumulates into it. */
+/** Writes every element of gradIn (cells outside every window get zero). */
 export function pool2dBackward(gradIn: Tensor, gradOut: Tensor, indices: Tensor | null, spec: PoolSpec): void {
   begin(Kernel.pool2dBackward);
   tensor(gradIn);
@@ -339,5 +344,104 @@ export function pool2dBackward(gradIn: Tensor, gradOut: Tensor, indices: Tensor 
   num(indices ? 1 : 0);
   if (indices) tensor(indices);
   poolSpec(spec);
+  addon.run();
+}
+
+/** One recurrent layer's work: cell kind, directions (1 or 2), sequence length, batch, input and hidden sizes. */
+export interface RnnConfig {
+  mode: 'RNN_TANH' | 'RNN_RELU' | 'LSTM' | 'GRU';
+  directions: 1 | 2;
+  seqLen: number;
+  batch: number;
+  inputSize: number;
+  hiddenSize: number;
+  /** Training forwards keep a workspace for the backward pass. */
+  training: boolean;
+}
+
+/** Per direction, PyTorch's parameters of one layer: [G*H, in], [G*H, H] and (when biased) two [G*H] biases. */
+export interface RnnParams {
+  wIh: Tensor[];
+  wHh: Tensor[];
+  bIh: Tensor[] | null;
+  bHh: Tensor[] | null;
+}
+
+const RNN_MODES = { RNN_TANH: 0, RNN_RELU: 1, LSTM: 2, GRU: 3 } as const;
+
+function rnnConfig(c: RnnConfig): void {
+  num(RNN_MODES[c.mode]);
+  num(c.directions);
+  num(c.seqLen);
+  num(c.batch);
+  num(c.inputSize);
+  num(c.hiddenSize);
+  num(c.training ? 1 : 0);
+}
+
+function rnnParams(p: RnnParams): void {
+  for (let d = 0; d < p.wIh.length; d++) {
+    tensor(p.wIh[d]);
+    tensor(p.wHh[d]);
+    if (p.bIh && p.bHh) {
+      tensor(p.bIh[d]);
+      tensor(p.bHh[d]);
+    }
+  }
+}
+
+/** out (float64 [1]) <- bytes of the workspace a training forward of this configuration needs. */
+export function rnnWorkspaceSize(out: Tensor, c: RnnConfig): void {
+  begin(Kernel.rnn);
+  num(1);
+  rnnConfig({ ...c, training: true });
+  tensor(out);
+  addon.run();
+}
+
+/** One layer over the whole sequence: y [T, N, D*H], hn (and cn) [D, N, H]; ws only when training. */
+export function rnn(
+  c: RnnConfig, y: Tensor, hn: Tensor, cn: Tensor | null, ws: Tensor | null, x: Tensor, h0: Tensor, c0: Tensor | null,
+  p: RnnParams,
+): void {
+  begin(Kernel.rnn);
+  num(0);
+  rnnConfig(c);
+  tensor(y);
+  tensor(hn);
+  if (cn) tensor(cn);
+  if (ws) tensor(ws);
+  tensor(x);
+  tensor(h0);
+  if (c0) tensor(c0);
+  num(p.bIh ? 1 : 0);
+  rnnParams(p);
+  addon.run();
+}
+
+/** Gradients of one layer (every one is written, weight gradients included). */
+export function rnnBackward(
+  c: RnnConfig, grads: { dx: Tensor; dh0: Tensor; dc0: Tensor | null; params: RnnParams },
+  saved: { x: Tensor; h0: Tensor; c0: Tensor | null; params: RnnParams; y: Tensor; hn: Tensor; cn: Tensor | null; ws: Tensor },
+  dy: Tensor, dhn: Tensor, dcn: Tensor | null,
+): void {
+  begin(Kernel.rnnBackward);
+  rnnConfig(c);
+  tensor(grads.dx);
+  tensor(grads.dh0);
+  if (grads.dc0) tensor(grads.dc0);
+  num(grads.params.bIh ? 1 : 0);
+  rnnParams(grads.params);
+  tensor(saved.x);
+  tensor(saved.h0);
+  if (saved.c0) tensor(saved.c0);
+  rnnParams(saved.params);
+  tensor(saved.y);
+  tensor(saved.hn);
+  if (saved.cn) tensor(saved.cn);
+  tensor(saved.ws);
+  tensor(dy);
+  tensor(dhn);
+  if (dcn) tensor(dcn);
   addon.run();
 }

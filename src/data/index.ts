@@ -13,6 +13,7 @@
 import * as transforms from './transforms/index.js';
 import * as datasets from './datasets/index.js';
 import * as download from './download/index.js';
+import * as text from './text/index.js';
 
 export { Dataset, TensorDataset, Subset, ConcatDataset, randomSplit } from './dataset.js';
 export { DataLoader } from './dataloader.js';
@@ -23,4 +24,4 @@ export { Generator } from './generator.js';
 export { SequentialSampler, RandomSampler, SubsetRandomSampler, BatchSampler } from './sampler.js';
 export type { Sampler, RandomSamplerOptions } from './sampler.js';
 export { DatasetFormatError, ImageDecodeError, DatasetNotFoundError, DownloadError, ChecksumError } from './errors.js';
-export { transforms, datasets, download };
+export { transforms, datasets, download, text };

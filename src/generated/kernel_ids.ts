@@ -41,6 +41,8 @@ export const Kernel = {
   batchNormBackward: 25,
   pool2d: 26,
   pool2dBackward: 27,
+  rnn: 28,
+  rnnBackward: 29,
 } as const;
 export type KernelName = keyof typeof Kernel;
 

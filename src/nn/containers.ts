@@ -3,6 +3,8 @@
  * ... (or by key), so state-dict keys are PyTorch's (`features.0.weight`).
  */
 import { Module } from './module.js';
+import { BatchNormBase } from './modules/batchnorm.js';
+import { ReLU } from './modules/activation.js';
 
 const props = (m: Module): Record<string, unknown> => m as unknown as Record<string, unknown>;
 
@@ -109,7 +111,19 @@ export class Sequential extends IndexedModules {
 
   forward(input: any): any { // eslint-disable-line @typescript-eslint/no-explicit-any
     let x = input;
-    for (const m of this) x = m.forward(x);
+    const modules = [...this];
+    for (let i = 0; i < modules.length; i++) {
+      const m = modules[i];
+      // A batch norm followed by a ReLU runs as one fused kernel (same values and gradients, one pass less over
+      // the activations each way); only the library's own forwards are fused, never a subclass's override.
+      if (m instanceof BatchNormBase && m.forward === BatchNormBase.prototype.forward
+        && modules[i + 1] instanceof ReLU && modules[i + 1].forward === ReLU.prototype.forward) {
+        x = m.forwardWithRelu(x);
+        i++;
+        continue;
+      }
+      x = m.forward(x);
+    }
     return x;
   }
 }

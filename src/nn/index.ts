@@ -32,6 +32,9 @@ export {
   CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss,
 } from './modules/loss.js';
 export { Embedding } from './modules/sparse.js';
+export {
+  RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell, type RNNOptions, type ElmanRNNOptions, type RNNResult, type LSTMResult,
+} from './modules/rnn.js';
 export type { Reduction } from './utils.js';
 export * as functional from './functional/index.js';
 export * as F from './functional/index.js';

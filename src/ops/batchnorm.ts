@@ -2,7 +2,7 @@
 import * as k from '../backend/kernels.js';
 import type { Tensor } from '../tensor.js';
 import { formatShape } from '../layout.js';
-import { empty, emptyLayoutLike, record } from './dispatch.js';
+import { empty, emptyLayoutLike, needsGrad, record } from './dispatch.js';
 import { contiguous, toDType } from './views.js';
 import { dense, isChannelsLast, toChannelsLast } from './conv.js';
 import { noGrad } from '../autograd/grad_mode.js';
@@ -10,14 +10,16 @@ import { noGrad } from '../autograd/grad_mode.js';
 /**
  * Normalises [N, C, ...] per channel: with batch statistics when training (and then updates the running
  * statistics in place: mean with the batch mean, variance with the unbiased batch variance), else with the
- * running statistics.
+ * running statistics. With `relu`, returns relu(batchNorm(x)) from one fused kernel (nn.Sequential uses it
+ * for a BatchNorm followed by a ReLU): one pass less over the activations each way, and the backward needs a
+ * one-byte-per-element mask instead of the ReLU's float output.
  *
  * @example
  * const y = batchNorm(x, runningMean, runningVar, weight, bias, true, 0.1, 1e-5);
  */
 export function batchNorm(
   input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null,
-  training: boolean, momentum: number, eps: number,
+  training: boolean, momentum: number, eps: number, relu = false,
 ): Tensor {
   if (input.ndim < 2) throw new RangeError(`batch_norm: expected an input of shape [N, C, ...], got ${formatShape(input.shape)}`);
   const C = input.shape[1];
@@ -25,6 +27,10 @@ export function batchNorm(
     if (t && (t.ndim !== 1 || t.shape[0] !== C)) {
       throw new RangeError(`batch_norm: ${name} should contain ${C} elements not ${t.numel()}`);
     }
+  }
+  // oneDNN keeps no ReLU mask in inference: a gradient through an eval-mode fused ReLU takes the two ops.
+  if (relu && !training && needsGrad([input, weight, bias])) {
+    return batchNorm(input, runningMean, runningVar, weight, bias, training, momentum, eps, false).relu();
   }
   if (!training && (!runningMean || !runningVar)) throw new Error('batch_norm: running_mean and running_var must be defined in evaluation mode');
   const count = input.numel() / Math.max(C, 1);
@@ -39,14 +45,17 @@ export function batchNorm(
   const variance = training ? empty([C], 'float32') : contiguous(runningVar!);
   const affine = weight && bias ? { weight: contiguous(weight), bias: contiguous(bias) } : null;
   if ((weight === null) !== (bias === null)) throw new Error('batch_norm: weight and bias must both be given or both be null');
-  k.batchNorm(out, x, mean, variance, training, affine, eps);
+  // oneDNN's mask takes at most one byte per element (its fast kernels use one bit).
+  const workspace = relu && training ? empty([x.numel()], 'uint8') : null;
+  k.batchNorm(out, x, mean, variance, training, affine, eps, relu, workspace);
   if (training && runningMean && runningVar) {
     noGrad(() => {
       runningMean.mul_(1 - momentum).add_(mean, { alpha: momentum });
       runningVar.mul_(1 - momentum).add_(variance, { alpha: (momentum * count) / (count - 1) });
     });
   }
-  record('batchNorm', [out, mean, variance], [x, affine?.weight ?? null, affine?.bias ?? null], { training, eps });
+  record('batchNorm', [out, mean, variance, ...(workspace ? [workspace] : [])], [x, affine?.weight ?? null, affine?.bias ?? null],
+    { training, eps, relu });
   const result = input.dtype === 'float32' ? out : toDType(out, input.dtype);
   return result;
 }
@@ -54,6 +63,7 @@ export function batchNorm(
 /** Gradients of batchNorm for input, weight and bias from oneDNN's backward primitive. */
 export function batchNormBackward(
   g: Tensor, x: Tensor, weight: Tensor | null, mean: Tensor, variance: Tensor, training: boolean, eps: number,
+  reluWorkspace: Tensor | null = null,
 ): (Tensor | null)[] {
   const wide = g.dtype === 'float32' ? g : toDType(g, 'float32');
   // oneDNN's fast backward wants the gradient in the input's (channels-last) layout.
@@ -61,6 +71,6 @@ export function batchNormBackward(
   const gradIn = emptyLayoutLike(grad);
   const C = x.shape[1];
   const affine = weight ? { gradWeight: empty([C], 'float32'), gradBias: empty([C], 'float32'), weight } : null;
-  k.batchNormBackward(gradIn, affine, grad, x, mean, variance, training, eps);
+  k.batchNormBackward(gradIn, affine, grad, x, mean, variance, training, eps, reluWorkspace);
   return [gradIn, affine?.gradWeight ?? null, affine?.gradBias ?? null];
 }

@@ -14,6 +14,7 @@ import type { ConvGeometry, PoolSpec } from '../backend/kernels.js';
 import { conv2dBackward } from './conv.js';
 import { batchNormBackward } from './batchnorm.js';
 import { pool2dBackward } from './pool.js';
+import { rnnLayerBackward, type RnnMode } from './rnn.js';
 
 type None = Record<string, never>;
 export type UnaryName =
@@ -55,8 +56,9 @@ export interface OpAttrs extends Record<UnaryName, None> {
   scatterAdd: { dim: number };
   cat: { dim: number };
   conv2d: { geometry: ConvGeometry };
-  batchNorm: { training: boolean; eps: number };
+  batchNorm: { training: boolean; eps: number; relu: boolean };
   pool2d: { spec: PoolSpec; channelsLast: boolean };
+  rnnLayer: { mode: RnnMode; directions: 1 | 2; hasBias: boolean };
   // Not differentiable: comparisons, logical ops, index-valued results, random numbers.
   compare: None; argReduce: None; logical: None; random: None;
 }
@@ -77,6 +79,8 @@ export interface GradRule<A> {
   backward: (grads: Tensor[], ctx: GradContext<A>) => (Tensor | null)[];
   /** Outputs that never carry gradient (e.g. the indices of max). */
   nondiffOutputs?: number[];
+  /** The rule takes null for outputs that received no gradient (and makes zeros of the right shape itself). */
+  nullGrads?: boolean;
 }
 
 const saveInputs = (inputs: Tensor[]) => inputs;
@@ -345,16 +349,23 @@ export const gradRules: { [K in OpName]: GradRule<OpAttrs[K]> | 'nondiff' } = {
     backward: ([g], { saved: [x, w], attrs: { geometry }, needs }) => conv2dBackward(g, x!, w!, geometry, needs),
   },
   batchNorm: {
-    save: (inputs, outputs) => [inputs[0], inputs[1], outputs[1], outputs[2]],
-    nondiffOutputs: [1, 2],
-    backward: ([g], { saved: [x, w, mean, variance], attrs: { training, eps } }) =>
-      batchNormBackward(g, x!, w, mean!, variance!, training, eps),
+    save: (inputs, outputs) => [inputs[0], inputs[1], outputs[1], outputs[2], outputs[3] ?? null],
+    nondiffOutputs: [1, 2, 3],
+    backward: ([g], { saved: [x, w, mean, variance, reluMask], attrs: { training, eps } }) =>
+      batchNormBackward(g, x!, w, mean!, variance!, training, eps, reluMask ?? null),
   },
   pool2d: {
     save: (_, outputs) => [outputs[1] ?? null],
     nondiffOutputs: [1],
     backward: ([g], { saved: [indices], inputs, attrs: { spec, channelsLast } }) =>
       [pool2dBackward(g, inputs[0].shape, inputs[0].dtype, indices, spec, channelsLast)],
+  },
+  // Outputs [output, workspace, hn, cn?]; inputs [x, h0, c0 | null, ...per-direction parameters].
+  rnnLayer: {
+    save: (inputs, outputs) => [inputs[0], inputs[1], inputs[2], outputs[0], outputs[1], outputs[2], outputs[3] ?? null, ...inputs.slice(3)],
+    nondiffOutputs: [1],
+    nullGrads: true,
+    backward: (grads, { saved, attrs }) => rnnLayerBackward(grads, saved, attrs),
   },
   compare: 'nondiff',
   argReduce: 'nondiff',

@@ -7,6 +7,7 @@ import type { Tensor, DType } from '../../src/index.js';
 import { conv2d } from '../../src/ops/conv.js';
 import { reluBackward } from '../../src/ops/elementwise.js';
 import { batchNorm } from '../../src/ops/batchnorm.js';
+import { rnnLayer, type RnnMode } from '../../src/ops/rnn.js';
 import { adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, maxPool2d } from '../../src/ops/pool.js';
 
 type Kw = Record<string, unknown>;
@@ -103,6 +104,15 @@ export const opInfo: Record<string, OpFn> = {
   conv2d: ([x, w, b], kw) => conv2d(x, w, b ?? null, {
     stride: pair(kw.stride ?? 1), padding: pair(kw.padding ?? 0), dilation: pair(kw.dilation ?? 1), groups: (kw.groups as number) ?? 1,
   }),
+  rnn_layer: ([x, h0, ...rest], kw) => {
+    const mode = kw.mode as RnnMode;
+    const c0 = mode === 'LSTM' ? rest.shift()! : null;
+    const D = kw.bidirectional ? 2 : 1;
+    const per = rest.length / D;
+    const at = (i: number) => Array.from({ length: D }, (_, d) => rest[d * per + i]);
+    const r = rnnLayer(mode, x, h0, c0, { wIh: at(0), wHh: at(1), bIh: at(2), bHh: at(3) });
+    return r.cn ? [r.output, r.hn, r.cn] : [r.output, r.hn];
+  },
   batch_norm: ([x, rm, rv, w, b], kw) => batchNorm(x, rm.clone(), rv.clone(), w ?? null, b ?? null, kw.training as boolean, 0.1, 1e-5),
   max_pool2d: ([x], kw) => maxPool2d(x, {
     kernel: pair(kw.kernel), stride: pair(kw.stride), padding: pair(kw.padding ?? 0), dilation: pair(kw.dilation ?? 1), ceilMode: !!kw.ceil,

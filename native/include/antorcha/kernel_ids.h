@@ -44,7 +44,9 @@ enum class Kernel : int {
   batchNormBackward = 25,
   pool2d = 26,
   pool2dBackward = 27,
-  count_ = 28,
+  rnn = 28,
+  rnnBackward = 29,
+  count_ = 30,
 };
 
 enum class UnaryFn : int {

@@ -35,5 +35,7 @@ void k_batch_norm(ArgReader&);
 void k_batch_norm_backward(ArgReader&);
 void k_pool2d(ArgReader&);
 void k_pool2d_backward(ArgReader&);
+void k_rnn(ArgReader&);
+void k_rnn_backward(ArgReader&);
 
 }  // namespace antorcha

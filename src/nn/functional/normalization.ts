@@ -12,6 +12,8 @@ export interface BatchNormOptions {
   training?: boolean;
   momentum?: number;
   eps?: number;
+  /** relu(batchNorm(x)) from one fused kernel (what nn.Sequential does for BatchNorm then ReLU). Default false. */
+  fuseRelu?: boolean;
 }
 
 function checkFeatures(name: string, t: Tensor | null, n: number): void {
@@ -46,7 +48,8 @@ export function batchNorm(
   // The native op takes both affine tensors or neither; a lone one gets its neutral partner.
   if (weight !== null && bias === null) bias = zeros([c], { dtype: weight.dtype });
   if (bias !== null && weight === null) weight = ones([c], { dtype: bias.dtype });
-  return batchNormOp(x, runningMean, runningVar, weight, bias, training, options.momentum ?? 0.1, options.eps ?? 1e-5);
+  return batchNormOp(x, runningMean, runningVar, weight, bias, training, options.momentum ?? 0.1, options.eps ?? 1e-5,
+    options.fuseRelu ?? false);
 }
 
 /** (x - mean) / sqrt(var + eps) over `dims` (biased variance), as the composites below need. */

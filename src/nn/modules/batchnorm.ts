@@ -20,7 +20,7 @@ export interface BatchNormModuleOptions extends FactoryOptions {
   trackRunningStats?: boolean;
 }
 
-abstract class BatchNormBase extends Module {
+export abstract class BatchNormBase extends Module {
   eps: number;
   momentum: number | null;
   readonly affine: boolean;
@@ -75,6 +75,15 @@ abstract class BatchNormBase extends Module {
   protected abstract checkInputDim(input: Tensor): void;
 
   forward(input: Tensor): Tensor {
+    return this.normalize(input, false);
+  }
+
+  /** relu(forward(input)) in one fused kernel; nn.Sequential calls it for a BatchNorm followed by a ReLU. */
+  forwardWithRelu(input: Tensor): Tensor {
+    return this.normalize(input, true);
+  }
+
+  private normalize(input: Tensor, fuseRelu: boolean): Tensor {
     this.checkInputDim(input);
     let factor = this.momentum ?? 0.0;
     if (this.training && this.trackRunningStats && this.num_batches_tracked !== null) {
@@ -86,7 +95,7 @@ abstract class BatchNormBase extends Module {
     const useRunning = !this.training || this.trackRunningStats;
     return batchNorm(
       input, useRunning ? this.running_mean : null, useRunning ? this.running_var : null, this.weight, this.bias,
-      { training: bnTraining, momentum: factor, eps: this.eps },
+      { training: bnTraining, momentum: factor, eps: this.eps, fuseRelu },
     );
   }
 

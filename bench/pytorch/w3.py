@@ -1,0 +1,21 @@
+# W3 PyTorch side with a thread-count argument (the shared reference script w3_sentiment_lstm.py otherwise unchanged): the lesson's SentimentLSTM, vocab 20000, embed 128, hidden 256, 2 layers, bidirectional,
+# dropout 0.3, batch 64, length 200, BCE, Adam. Prints JSON sequences/s for training.
+import json, sys, time, torch, torch.nn as nn
+torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 2); torch.manual_seed(0); torch.set_flush_denormal(True)  # PyTorch at its best here: its RNNs run ~10x slower on denormals
+class SentimentLSTM(nn.Module):
+    def __init__(self, vocab_size, embed_dim=128, hidden_dim=256):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embed_dim)
+        self.lstm = nn.LSTM(embed_dim, hidden_dim, num_layers=2, bidirectional=True, dropout=0.3, batch_first=True)
+        self.fc = nn.Linear(hidden_dim * 2, 1)
+    def forward(self, x):
+        _, (h, c) = self.lstm(self.embedding(x))
+        return torch.sigmoid(self.fc(torch.cat([h[-2], h[-1]], dim=1)))
+m = SentimentLSTM(20000); x = torch.randint(0, 20000, (64, 200)); y = torch.randint(0, 2, (64, 1)).float()
+opt = torch.optim.Adam(m.parameters(), lr=1e-3); crit = nn.BCELoss()
+def step():
+    opt.zero_grad(); loss = crit(m(x), y); loss.backward(); opt.step()
+m.train(); step()
+n = 3; t = time.perf_counter()
+for _ in range(n): step()
+print(json.dumps({"train": n * 64 / (time.perf_counter() - t)}))

@@ -1,0 +1,409 @@
+// Recurrent layers (Elman RNN with tanh or ReLU, LSTM, GRU): forward and backward of one layer, one or both
+// directions, over a whole sequence, on oneDNN's fused RNN primitives. Parameters arrive in PyTorch's layout
+// and gate order ([G*H, in] per direction, two biases); they are packed here into oneDNN's ldgoi / ldgo
+// layouts, and gradients unpacked the same way. PyTorch's GRU is oneDNN's linear-before-reset GRU with the
+// gates r, z, n renamed and reordered to u (= z), r, o (= n); its fourth bias is PyTorch's b_hn.
+#include <cstring>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "antorcha/dnnl_context.h"
+#include "antorcha/kernels.h"
+
+namespace antorcha {
+namespace {
+
+using tag = dnnl::memory::format_tag;
+using dims = dnnl::memory::dims;
+constexpr auto f32 = dnnl::memory::data_type::f32;
+
+enum class Mode : int { rnn_tanh = 0, rnn_relu = 1, lstm = 2, gru = 3 };
+
+// The shape of one layer's work, read from the tape: mode, directions, T, N, input size, hidden size, training.
+struct Config {
+  Mode mode = Mode::lstm;
+  int64_t D = 1, T = 1, N = 1, I = 1, H = 1;
+  bool training = false;
+
+  void read(ArgReader& r) {
+    int m = r.i32();
+    if (m < 0 || m > 3) fail("rnn: unknown mode");
+    mode = static_cast<Mode>(m);
+    D = r.i64(); T = r.i64(); N = r.i64(); I = r.i64(); H = r.i64();
+    training = r.i32() != 0;
+    if (D != 1 && D != 2) fail("rnn: directions must be 1 or 2");
+    if (T < 1 || N < 1 || I < 1 || H < 1) fail("rnn: sequence length, batch, input and hidden sizes must be positive");
+  }
+  int gates() const { return mode == Mode::lstm ? 4 : mode == Mode::gru ? 3 : 1; }
+  int bias_gates() const { return mode == Mode::gru ? 4 : gates(); }
+  bool lstm() const { return mode == Mode::lstm; }
+  // PyTorch's gate feeding oneDNN's gate g (GRU: u <- z, r <- r, o <- n).
+  int source_gate(int g) const { return mode == Mode::gru && g < 2 ? 1 - g : g; }
+  std::string key() const {
+    std::string k = "rnn" + std::to_string(static_cast<int>(mode));
+    for (int64_t v : {D, T, N, I, H}) k += "," + std::to_string(v);
+    return k;
+  }
+};
+
+struct Descs {
+  dnnl::memory::desc src_layer, src_iter, w_layer, w_iter, w_layer_user, w_iter_user, bias, dst_layer, dst_iter;
+};
+
+Descs descs_of(const Config& c) {
+  const int64_t G = c.gates();
+  Descs d;
+  d.src_layer = dnnl::memory::desc({c.T, c.N, c.I}, f32, tag::tnc);
+  d.src_iter = dnnl::memory::desc({1, c.D, c.N, c.H}, f32, tag::ldnc);
+  d.w_layer = dnnl::memory::desc({1, c.D, c.I, G, c.H}, f32, tag::any);
+  d.w_iter = dnnl::memory::desc({1, c.D, c.H, G, c.H}, f32, tag::any);
+  d.w_layer_user = dnnl::memory::desc({1, c.D, c.I, G, c.H}, f32, tag::ldgoi);
+  d.w_iter_user = dnnl::memory::desc({1, c.D, c.H, G, c.H}, f32, tag::ldgoi);
+  d.bias = dnnl::memory::desc({1, c.D, c.bias_gates(), c.H}, f32, tag::ldgo);
+  d.dst_layer = dnnl::memory::desc({c.T, c.N, c.D * c.H}, f32, tag::tnc);
+  d.dst_iter = dnnl::memory::desc({1, c.D, c.N, c.H}, f32, tag::ldnc);
+  return d;
+}
+
+dnnl::rnn_direction direction(const Config& c) {
+  return c.D == 2 ? dnnl::rnn_direction::bidirectional_concat : dnnl::rnn_direction::unidirectional_left2right;
+}
+
+// Forward and backward primitive descriptors of one configuration, built once (an LSTM's cost tens of ms).
+struct RnnEntry {
+  dnnl::primitive_desc fwd_train, fwd_infer, bwd;
+  dnnl::primitive fwd_train_prim, fwd_infer_prim, bwd_prim;
+  bool has_bwd = false;
+};
+
+dnnl::primitive_desc forward_pd(const Config& c, const Descs& d, dnnl::prop_kind kind) {
+  const dnnl::memory::desc none;
+  const auto dir = direction(c);
+  auto attr = scratchpad_attr();
+  switch (c.mode) {
+    case Mode::lstm: {
+      dnnl::lstm_forward::desc desc(kind, dir, d.src_layer, d.src_iter, d.src_iter, d.w_layer, d.w_iter, d.bias,
+                                    d.dst_layer, d.dst_iter, d.dst_iter);
+      return dnnl::primitive_desc(&desc.data, &attr, cpu_engine(), nullptr);
+    }
+    case Mode::gru: {
+      dnnl::lbr_gru_forward::desc desc(kind, dir, d.src_layer, d.src_iter, d.w_layer, d.w_iter, d.bias, d.dst_layer,
+                                       d.dst_iter);
+      return dnnl::primitive_desc(&desc.data, &attr, cpu_engine(), nullptr);
+    }
+    default: {
+      auto act = c.mode == Mode::rnn_relu ? dnnl::algorithm::eltwise_relu : dnnl::algorithm::eltwise_tanh;
+      dnnl::vanilla_rnn_forward::desc desc(kind, act, dir, d.src_layer, d.src_iter, d.w_layer, d.w_iter, d.bias,
+                                           d.dst_layer, d.dst_iter);
+      return dnnl::primitive_desc(&desc.data, &attr, cpu_engine(), nullptr);
+    }
+  }
+}
+
+dnnl::primitive_desc backward_pd(const Config& c, const Descs& d, const dnnl::primitive_desc& hint) {
+  const auto dir = direction(c);
+  auto attr = scratchpad_attr();
+  // Gradients take the data layouts of their forward counterparts; weights' gradients any layout.
+  switch (c.mode) {
+    case Mode::lstm: {
+      dnnl::lstm_backward::desc desc(dnnl::prop_kind::backward, dir, d.src_layer, d.src_iter, d.src_iter, d.w_layer,
+                                     d.w_iter, d.bias, d.dst_layer, d.dst_iter, d.dst_iter, d.src_layer, d.src_iter,
+                                     d.src_iter, d.w_layer, d.w_iter, d.bias, d.dst_layer, d.dst_iter, d.dst_iter);
+      return dnnl::primitive_desc(&desc.data, &attr, cpu_engine(), hint.get());
+    }
+    case Mode::gru: {
+      dnnl::lbr_gru_backward::desc desc(dnnl::prop_kind::backward, dir, d.src_layer, d.src_iter, d.w_layer, d.w_iter,
+                                        d.bias, d.dst_layer, d.dst_iter, d.src_layer, d.src_iter, d.w_layer, d.w_iter,
+                                        d.bias, d.dst_layer, d.dst_iter);
+      return dnnl::primitive_desc(&desc.data, &attr, cpu_engine(), hint.get());
+    }
+    default: {
+      auto act = c.mode == Mode::rnn_relu ? dnnl::algorithm::eltwise_relu : dnnl::algorithm::eltwise_tanh;
+      dnnl::vanilla_rnn_backward::desc desc(dnnl::prop_kind::backward, act, dir, d.src_layer, d.src_iter, d.w_layer,
+                                            d.w_iter, d.bias, d.dst_layer, d.dst_iter, d.src_layer, d.src_iter,
+                                            d.w_layer, d.w_iter, d.bias, d.dst_layer, d.dst_iter);
+      return dnnl::primitive_desc(&desc.data, &attr, cpu_engine(), hint.get());
+    }
+  }
+}
+
+// Entries by configuration. A program uses a handful of sequence shapes; the map is cleared if it grows
+// past kMaxEntries (a stream of ever-new lengths would otherwise keep every descriptor).
+constexpr size_t kMaxEntries = 256;
+RnnEntry& entry_for(const Config& c, bool need_bwd) {
+  static std::unordered_map<std::string, RnnEntry> entries;
+  const std::string key = c.key();
+  auto it = entries.find(key);
+  if (it == entries.end()) {
+    if (entries.size() >= kMaxEntries) entries.clear();
+    const Descs d = descs_of(c);
+    RnnEntry e;
+    e.fwd_train = forward_pd(c, d, dnnl::prop_kind::forward_training);
+    e.fwd_infer = forward_pd(c, d, dnnl::prop_kind::forward_inference);
+    e.fwd_train_prim = dnnl::primitive(e.fwd_train);
+    e.fwd_infer_prim = dnnl::primitive(e.fwd_infer);
+    it = entries.emplace(key, std::move(e)).first;
+  }
+  RnnEntry& e = it->second;
+  if (need_bwd && !e.has_bwd) {
+    e.bwd = backward_pd(c, descs_of(c), e.fwd_train);
+    e.bwd_prim = dnnl::primitive(e.bwd);
+    e.has_bwd = true;
+  }
+  return e;
+}
+
+dnnl::memory::desc arg_md(const dnnl::primitive_desc& pd, int arg) {
+  return pd.query_md(dnnl::query::exec_arg_md, arg);
+}
+
+// Runs a primitive with the shared scratchpad.
+void run(const dnnl::primitive& prim, const dnnl::primitive_desc& pd, std::unordered_map<int, dnnl::memory> args) {
+  CachedPrimitive p{prim, pd.scratchpad_desc(), std::string("rnn"), dnnl::memory::desc()};
+  execute(p, std::move(args));
+}
+
+// Copies between two layouts of the same tensor with a one-off reorder.
+void reorder(dnnl::memory from, dnnl::memory to) {
+  dnnl::reorder(from, to).execute(cpu_stream(), from, to);
+  cpu_stream().wait();
+}
+
+void check_f32(const TensorArg& t, std::initializer_list<int64_t> shape, const char* what) {
+  bool ok = t.dtype == DType::float32 && t.ndim == static_cast<int>(shape.size()) && t.is_contiguous();
+  int d = 0;
+  for (int64_t s : shape) ok = ok && t.shape[d++] == s;
+  if (!ok) fail(std::string("rnn: ") + what + " has the wrong shape or is not a contiguous float32 tensor");
+}
+
+// The parameters of one layer, as PyTorch holds them (per direction d: w_ih [G*H, I], w_hh [G*H, H], and
+// optionally b_ih, b_hh [G*H]).
+struct Params {
+  std::vector<TensorArg> w_ih, w_hh, b_ih, b_hh;
+  bool bias = false;
+  void read(ArgReader& r, const Config& c, bool with_bias) {
+    bias = with_bias;
+    const int64_t GH = c.gates() * c.H;
+    for (int64_t d = 0; d < c.D; ++d) {
+      w_ih.push_back(r.tensor());
+      check_f32(w_ih.back(), {GH, c.I}, "weight_ih");
+      w_hh.push_back(r.tensor());
+      check_f32(w_hh.back(), {GH, c.H}, "weight_hh");
+      if (with_bias) {
+        b_ih.push_back(r.tensor());
+        check_f32(b_ih.back(), {GH}, "bias_ih");
+        b_hh.push_back(r.tensor());
+        check_f32(b_hh.back(), {GH}, "bias_hh");
+      }
+    }
+  }
+};
+
+// Packs PyTorch's [G*H, in] matrices of every direction into oneDNN's ldgoi block [1, D, G, H, in].
+std::vector<float> pack_weights(const Config& c, const std::vector<TensorArg>& w, int64_t in) {
+  const int G = c.gates();
+  std::vector<float> out(static_cast<size_t>(c.D * G * c.H * in));
+  for (int64_t d = 0; d < c.D; ++d)
+    for (int g = 0; g < G; ++g)
+      std::memcpy(out.data() + (d * G + g) * c.H * in, w[d].ptr<float>() + c.source_gate(g) * c.H * in,
+                  sizeof(float) * c.H * in);
+  return out;
+}
+
+// oneDNN's biases [1, D, G', H]: b_ih + b_hh per gate; the GRU's fourth is b_hn and its third b_in alone.
+std::vector<float> pack_bias(const Config& c, const Params& p) {
+  const int G = c.gates(), BG = c.bias_gates();
+  const int64_t H = c.H;
+  std::vector<float> out(static_cast<size_t>(c.D * BG * H), 0.0f);
+  if (!p.bias) return out;
+  for (int64_t d = 0; d < c.D; ++d) {
+    const float* bi = p.b_ih[d].ptr<float>();
+    const float* bh = p.b_hh[d].ptr<float>();
+    float* o = out.data() + d * BG * H;
+    for (int g = 0; g < G; ++g) {
+      const int s = c.source_gate(g);
+      const bool input_only = c.mode == Mode::gru && g == 2;  // n's hidden bias sits inside r * (...)
+      for (int64_t h = 0; h < H; ++h) o[g * H + h] = bi[s * H + h] + (input_only ? 0.0f : bh[s * H + h]);
+    }
+    if (c.mode == Mode::gru) std::memcpy(o + 3 * H, bh + 2 * H, sizeof(float) * H);
+  }
+  return out;
+}
+
+// A user-layout weight block reordered into the layout a primitive wants.
+struct Staged {
+  std::vector<float> user;
+  std::vector<char> prim;
+  dnnl::memory mem;
+  Staged(std::vector<float> packed, const dnnl::memory::desc& user_md, const dnnl::memory::desc& want)
+      : user(std::move(packed)) {
+    dnnl::memory u(user_md, cpu_engine(), user.data());
+    if (user_md == want) {
+      mem = u;
+      return;
+    }
+    prim.resize(want.get_size());
+    mem = dnnl::memory(want, cpu_engine(), prim.data());
+    reorder(u, mem);
+  }
+};
+
+dnnl::memory mem_of(const dnnl::memory::desc& md, const TensorArg& t) { return dnnl::memory(md, cpu_engine(), t.data); }
+
+}  // namespace
+
+// query (0 run, 1 workspace size), config, then
+//  query: out float64 [1] <- workspace bytes of the training forward
+//  run:   y [T,N,D*H], hn [D,N,H], (cn), (workspace uint8, training), x [T,N,I], h0 [D,N,H], (c0), hasBias, params
+void k_rnn(ArgReader& r) {
+  const bool query = r.i32() != 0;
+  Config c;
+  c.read(r);
+  if (query) {
+    TensorArg out = r.tensor();
+    if (out.dtype != DType::float64 || out.numel != 1) fail("rnn: workspace query needs a float64 scalar");
+    *out.ptr<double>() = static_cast<double>(entry_for(c, false).fwd_train.workspace_desc().get_size());
+    return;
+  }
+  TensorArg y = r.tensor(), hn = r.tensor(), cn, ws;
+  if (c.lstm()) cn = r.tensor();
+  if (c.training) ws = r.tensor();
+  TensorArg x = r.tensor(), h0 = r.tensor(), c0;
+  if (c.lstm()) c0 = r.tensor();
+  const bool with_bias = r.i32() != 0;
+  Params p;
+  p.read(r, c, with_bias);
+  check_f32(x, {c.T, c.N, c.I}, "input");
+  check_f32(y, {c.T, c.N, c.D * c.H}, "output");
+  for (const TensorArg* t : {&hn, &h0}) check_f32(*t, {c.D, c.N, c.H}, "hidden state");
+  if (c.lstm())
+    for (const TensorArg* t : {&cn, &c0}) check_f32(*t, {c.D, c.N, c.H}, "cell state");
+  RnnEntry& e = entry_for(c, false);
+  const dnnl::primitive_desc& pd = c.training ? e.fwd_train : e.fwd_infer;
+  if (c.training) {
+    const size_t need = pd.workspace_desc().get_size();
+    if (ws.dtype != DType::uint8 || !ws.is_contiguous() || static_cast<size_t>(ws.numel) < need)
+      fail("rnn: workspace too small");
+  }
+  const Descs d = descs_of(c);
+  Staged wl(pack_weights(c, p.w_ih, c.I), d.w_layer_user, arg_md(pd, DNNL_ARG_WEIGHTS_LAYER));
+  Staged wi(pack_weights(c, p.w_hh, c.H), d.w_iter_user, arg_md(pd, DNNL_ARG_WEIGHTS_ITER));
+  std::vector<float> bias = pack_bias(c, p);
+  std::unordered_map<int, dnnl::memory> args{
+      {DNNL_ARG_SRC_LAYER, mem_of(d.src_layer, x)}, {DNNL_ARG_SRC_ITER, mem_of(d.src_iter, h0)},
+      {DNNL_ARG_WEIGHTS_LAYER, wl.mem},           {DNNL_ARG_WEIGHTS_ITER, wi.mem},
+      {DNNL_ARG_BIAS, dnnl::memory(d.bias, cpu_engine(), bias.data())},
+      {DNNL_ARG_DST_LAYER, mem_of(d.dst_layer, y)}, {DNNL_ARG_DST_ITER, mem_of(d.dst_iter, hn)}};
+  if (c.lstm()) {
+    args.insert({DNNL_ARG_SRC_ITER_C, mem_of(d.src_iter, c0)});
+    args.insert({DNNL_ARG_DST_ITER_C, mem_of(d.dst_iter, cn)});
+  }
+  if (c.training) args.insert({DNNL_ARG_WORKSPACE, dnnl::memory(pd.workspace_desc(), cpu_engine(), ws.data)});
+  run(c.training ? e.fwd_train_prim : e.fwd_infer_prim, pd, args);
+}
+
+// config (training), then outputs dx [T,N,I], dh0 [D,N,H], (dc0), hasBias, per direction dw_ih, dw_hh,
+// (db_ih, db_hh); inputs x, h0, (c0), params, y, hn, (cn), workspace, dy, dhn, (dcn).
+void k_rnn_backward(ArgReader& r) {
+  Config c;
+  c.read(r);
+  TensorArg dx = r.tensor(), dh0 = r.tensor(), dc0;
+  if (c.lstm()) dc0 = r.tensor();
+  const bool with_bias = r.i32() != 0;
+  std::vector<TensorArg> dw_ih, dw_hh, db_ih, db_hh;
+  const int64_t GH = c.gates() * c.H;
+  for (int64_t d = 0; d < c.D; ++d) {
+    dw_ih.push_back(r.tensor());
+    check_f32(dw_ih.back(), {GH, c.I}, "weight_ih gradient");
+    dw_hh.push_back(r.tensor());
+    check_f32(dw_hh.back(), {GH, c.H}, "weight_hh gradient");
+    if (with_bias) {
+      db_ih.push_back(r.tensor());
+      check_f32(db_ih.back(), {GH}, "bias_ih gradient");
+      db_hh.push_back(r.tensor());
+      check_f32(db_hh.back(), {GH}, "bias_hh gradient");
+    }
+  }
+  TensorArg x = r.tensor(), h0 = r.tensor(), c0;
+  if (c.lstm()) c0 = r.tensor();
+  Params p;
+  p.read(r, c, with_bias);
+  TensorArg y = r.tensor(), hn = r.tensor(), cn;
+  if (c.lstm()) cn = r.tensor();
+  TensorArg ws = r.tensor(), dy = r.tensor(), dhn = r.tensor(), dcn;
+  if (c.lstm()) dcn = r.tensor();
+  check_f32(x, {c.T, c.N, c.I}, "input");
+  check_f32(dx, {c.T, c.N, c.I}, "input gradient");
+  check_f32(y, {c.T, c.N, c.D * c.H}, "output");
+  check_f32(dy, {c.T, c.N, c.D * c.H}, "output gradient");
+  for (const TensorArg* t : {&h0, &dh0, &hn, &dhn}) check_f32(*t, {c.D, c.N, c.H}, "hidden state");
+  if (c.lstm())
+    for (const TensorArg* t : {&c0, &dc0, &cn, &dcn}) check_f32(*t, {c.D, c.N, c.H}, "cell state");
+  RnnEntry& e = entry_for(c, true);
+  const dnnl::primitive_desc& pd = e.bwd;
+  if (ws.dtype != DType::uint8 || !ws.is_contiguous() || static_cast<size_t>(ws.numel) < pd.workspace_desc().get_size())
+    fail("rnn backward: workspace too small");
+  const Descs d = descs_of(c);
+  Staged wl(pack_weights(c, p.w_ih, c.I), d.w_layer_user, arg_md(pd, DNNL_ARG_WEIGHTS_LAYER));
+  Staged wi(pack_weights(c, p.w_hh, c.H), d.w_iter_user, arg_md(pd, DNNL_ARG_WEIGHTS_ITER));
+  std::vector<float> bias = pack_bias(c, p);
+  // oneDNN accumulates into the weight gradients: they start at zero.
+  const auto dwl_md = arg_md(pd, DNNL_ARG_DIFF_WEIGHTS_LAYER), dwi_md = arg_md(pd, DNNL_ARG_DIFF_WEIGHTS_ITER);
+  std::vector<char> dwl_buf(dwl_md.get_size(), 0), dwi_buf(dwi_md.get_size(), 0);
+  std::vector<float> dbias(static_cast<size_t>(c.D * c.bias_gates() * c.H), 0.0f);
+  dnnl::memory dwl(dwl_md, cpu_engine(), dwl_buf.data()), dwi(dwi_md, cpu_engine(), dwi_buf.data());
+  std::unordered_map<int, dnnl::memory> args{
+      {DNNL_ARG_SRC_LAYER, mem_of(d.src_layer, x)},
+      {DNNL_ARG_SRC_ITER, mem_of(d.src_iter, h0)},
+      {DNNL_ARG_WEIGHTS_LAYER, wl.mem},
+      {DNNL_ARG_WEIGHTS_ITER, wi.mem},
+      {DNNL_ARG_BIAS, dnnl::memory(d.bias, cpu_engine(), bias.data())},
+      {DNNL_ARG_DST_LAYER, mem_of(d.dst_layer, y)},
+      {DNNL_ARG_DST_ITER, mem_of(d.dst_iter, hn)},
+      {DNNL_ARG_WORKSPACE, dnnl::memory(pd.workspace_desc(), cpu_engine(), ws.data)},
+      {DNNL_ARG_DIFF_SRC_LAYER, mem_of(d.src_layer, dx)},
+      {DNNL_ARG_DIFF_SRC_ITER, mem_of(d.src_iter, dh0)},
+      {DNNL_ARG_DIFF_WEIGHTS_LAYER, dwl},
+      {DNNL_ARG_DIFF_WEIGHTS_ITER, dwi},
+      {DNNL_ARG_DIFF_BIAS, dnnl::memory(d.bias, cpu_engine(), dbias.data())},
+      {DNNL_ARG_DIFF_DST_LAYER, mem_of(d.dst_layer, dy)},
+      {DNNL_ARG_DIFF_DST_ITER, mem_of(d.dst_iter, dhn)}};
+  if (c.lstm()) {
+    args.insert({DNNL_ARG_SRC_ITER_C, mem_of(d.src_iter, c0)});
+    args.insert({DNNL_ARG_DST_ITER_C, mem_of(d.dst_iter, cn)});
+    args.insert({DNNL_ARG_DIFF_SRC_ITER_C, mem_of(d.src_iter, dc0)});
+    args.insert({DNNL_ARG_DIFF_DST_ITER_C, mem_of(d.dst_iter, dcn)});
+  }
+  run(e.bwd_prim, pd, args);
+
+  // Unpack: weight gradients back to ldgoi, then into PyTorch's per-direction [G*H, in] with its gate order.
+  const int G = c.gates();
+  const int64_t H = c.H;
+  auto unpack = [&](const dnnl::memory& from, const dnnl::memory::desc& user_md, std::vector<TensorArg>& to, int64_t in) {
+    std::vector<float> user(static_cast<size_t>(c.D * G * H * in));
+    dnnl::memory u(user_md, cpu_engine(), user.data());
+    reorder(from, u);
+    for (int64_t dd = 0; dd < c.D; ++dd)
+      for (int g = 0; g < G; ++g)
+        std::memcpy(to[dd].ptr<float>() + c.source_gate(g) * H * in, user.data() + (dd * G + g) * H * in,
+                    sizeof(float) * H * in);
+  };
+  unpack(dwl, d.w_layer_user, dw_ih, c.I);
+  unpack(dwi, d.w_iter_user, dw_hh, c.H);
+  if (!with_bias) return;
+  const int BG = c.bias_gates();
+  for (int64_t dd = 0; dd < c.D; ++dd) {
+    const float* db = dbias.data() + dd * BG * H;
+    float* bi = db_ih[dd].ptr<float>();
+    float* bh = db_hh[dd].ptr<float>();
+    for (int g = 0; g < G; ++g) {
+      const int s = c.source_gate(g);
+      std::memcpy(bi + s * H, db + g * H, sizeof(float) * H);
+      if (!(c.mode == Mode::gru && g == 2)) std::memcpy(bh + s * H, db + g * H, sizeof(float) * H);
+    }
+    if (c.mode == Mode::gru) std::memcpy(bh + 2 * H, db + 3 * H, sizeof(float) * H);
+  }
+}
+
+}  // namespace antorcha
