@@ -3,6 +3,7 @@
 // faults of fresh mmap'ed memory that otherwise dominate big elementwise ops.
 #include "antorcha/storage.h"
 
+#include <malloc.h>
 #include <sys/mman.h>
 
 #include <cstdlib>
@@ -50,7 +51,16 @@ size_t round_up(size_t n) {
   return (n + 4095) / 4096 * 4096;
 }
 
+// glibc raises its mmap threshold after each large free, up to 32 MiB, and then serves blocks below it from
+// the heap, where freed memory stays resident when fragmented. A fixed threshold keeps every block of 1 MiB
+// or more an mmap of its own, so what the cache gives back really leaves the process.
+void fix_mmap_threshold() {
+  static const bool done = mallopt(M_MMAP_THRESHOLD, 1 << 20) != 0;
+  (void)done;
+}
+
 void* raw_alloc(size_t capacity) {
+  fix_mmap_threshold();
   auto& bucket = cache[capacity];
   if (!bucket.empty()) {
     void* p = bucket.back().ptr;  // the most recently freed block: likeliest to be in cache
