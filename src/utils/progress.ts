@@ -1,7 +1,8 @@
 /**
  * Progress of a training epoch. On a terminal: one line redrawn in place (cli-progress) with the step, loss,
- * accuracy, images/s and ETA. Elsewhere (CI logs, pipes, files): plain lines at every tenth of the epoch,
- * because a redrawn line would land in a log as one huge line of carriage returns and escape codes.
+ * accuracy, throughput (img/s, or seq/s for text) and ETA. Elsewhere (CI logs, pipes, files): plain lines
+ * at every tenth of the epoch, because a redrawn line would land in a log as one huge line of carriage
+ * returns and escape codes.
  */
 import cliProgress from 'cli-progress';
 
@@ -11,7 +12,7 @@ export interface StepStats {
   loss: number;
   /** Accuracy so far in the epoch, in [0, 1]. */
   accuracy: number;
-  /** Images seen so far in the epoch. */
+  /** Samples (images, sequences) seen so far in the epoch. */
   images: number;
 }
 
@@ -37,6 +38,8 @@ export interface EpochProgressOptions {
   label: string;
   /** Steps in the epoch. */
   total: number;
+  /** What a sample is called in the rate (default 'img': img/s; 'seq' for text gives seq/s). */
+  unit?: string;
 }
 
 /** Seconds as m:ss (or h:mm:ss). @example formatDuration(75) // '1:15' */
@@ -49,14 +52,14 @@ export function formatDuration(seconds: number): string {
 }
 
 /** The text after the bar: step, loss, accuracy, throughput and ETA (shared by both styles). */
-function describe(step: number, total: number, stats: StepStats, seconds: number): string {
+function describe(step: number, total: number, stats: StepStats, seconds: number, unit = 'img'): string {
   const rate = seconds > 0 ? stats.images / seconds : 0;
   const eta = step > 0 ? (seconds / step) * (total - step) : NaN;
   const width = String(total).length;
   const loss = Number.isFinite(stats.loss) ? stats.loss.toFixed(4) : '-'.repeat(6);
   const accuracy = Number.isFinite(stats.accuracy) ? (stats.accuracy * 100).toFixed(1) : '-'.repeat(4);
   return `${String(step).padStart(width)}/${total}  loss ${loss}  acc ${accuracy}%  `
-    + `${Math.round(rate).toLocaleString('en-US')} img/s  ETA ${formatDuration(eta)}`;
+    + `${Math.round(rate).toLocaleString('en-US')} ${unit}/s  ETA ${formatDuration(eta)}`;
 }
 
 /**
@@ -84,12 +87,12 @@ class TtyProgress implements EpochProgress {
       // true: the line is cut at the terminal's width (a wrapped line could not be redrawn in place).
       linewrap: true,
     }, cliProgress.Presets.shades_classic);
-    this.bar.start(options.total, 0, { text: describe(0, options.total, { loss: NaN, accuracy: NaN, images: 0 }, 0) });
+    this.bar.start(options.total, 0, { text: describe(0, options.total, { loss: NaN, accuracy: NaN, images: 0 }, 0, options.unit) });
   }
 
   update(step: number, stats: StepStats): void {
     const seconds = (performance.now() - this.start) / 1000;
-    this.bar.update(step, { text: describe(step, this.options.total, stats, seconds) });
+    this.bar.update(step, { text: describe(step, this.options.total, stats, seconds, this.options.unit) });
   }
 
   stop(): void {
@@ -110,7 +113,7 @@ class LineProgress implements EpochProgress {
     if (step >= total || step * 10 < this.nextTenth * total) return;
     while (this.nextTenth * total <= step * 10) this.nextTenth++;
     const seconds = (performance.now() - this.start) / 1000;
-    this.stream.write(`${this.options.label}  ${describe(step, total, stats, seconds)}\n`);
+    this.stream.write(`${this.options.label}  ${describe(step, total, stats, seconds, this.options.unit)}\n`);
   }
 
   stop(): void {}
