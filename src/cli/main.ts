@@ -139,7 +139,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === undefined) throw new UsageError('no command given');
-  const allowed = COMMAND_OPTIONS[command];
+  // An own-property check: inherited names such as 'toString' are not commands.
+  const allowed = Object.hasOwn(COMMAND_OPTIONS, command) ? COMMAND_OPTIONS[command] : undefined;
   if (allowed === undefined) throw new UsageError(`unknown command '${command}'`);
   if (command === 'train' && rest.length > 0) {
     throw new UsageError(`unknown dataset '${rest[0]}' for train (train alone trains on Fashion-MNIST, train spam on SpamAssassin)`);

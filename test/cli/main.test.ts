@@ -43,6 +43,12 @@ test('antorcha train: help, wrong options and missing data are reported without 
   const wrong = antorcha('train', '--steps', '3');
   assert.equal(wrong.status, 2);
   assert.match(wrong.stderr, /--steps is not an option of 'train'/);
+  for (const name of ['fly', 'toString', 'constructor']) {
+    const unknown = antorcha(name);
+    assert.equal(unknown.status, 2, name);
+    assert.match(unknown.stderr, new RegExp(`unknown command '${name}'`));
+    assert.doesNotMatch(unknown.stderr, /\n\s+at /, `${name}: no stack trace`);
+  }
   const bad = antorcha('train', '--lr', 'fast');
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /--lr expects a positive number, got 'fast'/);
