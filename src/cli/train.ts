@@ -19,7 +19,7 @@ import { loadFashionMnist, type FashionMnistTensors } from './fashion_data.js';
 import { readJsonl, type MetricsRecord } from '../utils/metrics.js';
 import type { ProgressStream } from '../utils/progress.js';
 import {
-  endEpoch, epochLine, evaluate, freeAll, loadCheckpoint, round, runFiles, startMetrics, trainEpoch, writeCharts, type RunFiles,
+  endEpoch, epochLine, evaluate, freeAll, loadCheckpoint, resumeFrom, round, runFiles, startMetrics, trainEpoch, writeCharts, type RunFiles,
 } from './train_loop.js';
 
 export { CheckpointNotFoundError } from './train_loop.js';
@@ -107,14 +107,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     const generator = new Generator(seed);
     const loader = new DataLoader(new TensorDataset(data.train.images, data.train.labels), { batchSize, shuffle: true, generator });
 
-    let startEpoch = 1;
-    if (ckpt) {
-      model.loadStateDict(ckpt.model);
-      optimizer.loadStateDict(ckpt.optimizer);
-      if (options.lr !== undefined) for (const group of optimizer.paramGroups) group.lr = options.lr;
-      generator.setState(ckpt.generator);
-      startEpoch = ckpt.epoch + 1;
-    }
+    const startEpoch = resumeFrom(ckpt, model, optimizer, generator, options.lr);
     startMetrics(files.metrics, startEpoch);
 
     const nTrain = data.train.images.shape[0], nTest = data.test.images.shape[0];

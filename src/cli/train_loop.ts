@@ -57,6 +57,33 @@ export function loadCheckpoint<T>(path: string): T {
  * @example
  * startMetrics('runs/x/metrics.jsonl', ckpt ? ckpt.epoch + 1 : 1);
  */
+/** What a checkpoint holds for resuming (both trainers save these keys). */
+export interface ResumeState {
+  model: Record<string, Tensor>;
+  optimizer: Parameters<optim.Optimizer['loadStateDict']>[0];
+  generator: Uint32Array;
+  epoch: number;
+}
+
+/**
+ * Restores model, optimizer and shuffling state from a checkpoint (a given `lr` overrides the saved one);
+ * returns the first epoch still to run (1 without a checkpoint).
+ *
+ * @example
+ * const startEpoch = resumeFrom(ckpt, model, optimizer, generator, options.lr);
+ */
+export function resumeFrom(
+  ckpt: ResumeState | null, model: nn.Module, optimizer: optim.Optimizer, generator: { setState(s: Uint32Array): void },
+  lr: number | undefined,
+): number {
+  if (!ckpt) return 1;
+  model.loadStateDict(ckpt.model);
+  optimizer.loadStateDict(ckpt.optimizer);
+  if (lr !== undefined) for (const group of optimizer.paramGroups) group.lr = lr;
+  generator.setState(ckpt.generator);
+  return ckpt.epoch + 1;
+}
+
 export function startMetrics(path: string, startEpoch: number): void {
   writeJsonl(path, startEpoch > 1 ? readJsonl(path).filter((r) => Number(r.epoch) < startEpoch) : []);
 }

@@ -31,7 +31,7 @@ import { SimpleRNN } from '../../examples/simple-rnn.js';
 import { readJsonl, type MetricsRecord } from '../utils/metrics.js';
 import type { ProgressStream } from '../utils/progress.js';
 import {
-  CheckpointNotFoundError, endEpoch, epochLine, evaluate, freeAll, loadCheckpoint, round, runFiles, startMetrics, trainEpoch,
+  CheckpointNotFoundError, resumeFrom, endEpoch, epochLine, evaluate, freeAll, loadCheckpoint, round, runFiles, startMetrics, trainEpoch,
   writeCharts, type RunFiles,
 } from './train_loop.js';
 
@@ -290,14 +290,7 @@ export async function trainText(options: TextTrainOptions = {}): Promise<TextTra
       hits(output, y),
     ];
 
-    let startEpoch = 1;
-    if (ckpt) {
-      model.loadStateDict(ckpt.model);
-      optimizer.loadStateDict(ckpt.optimizer);
-      if (options.lr !== undefined) for (const group of optimizer.paramGroups) group.lr = options.lr;
-      generator.setState(ckpt.generator);
-      startEpoch = ckpt.epoch + 1;
-    }
+    const startEpoch = resumeFrom(ckpt, model, optimizer, generator, options.lr);
     startMetrics(files.metrics, startEpoch);
 
     const count = (n: number) => n.toLocaleString('en-US');
