@@ -307,7 +307,11 @@ OPS.update({
 
 # One recurrent layer (what nn.RNN / LSTM / GRU stack): time-major x [T, N, I], h0 (and c0) [D, N, H], then per
 # direction w_ih [G*H, I], w_hh [G*H, H], b_ih, b_hh; outputs (output, h_n[, c_n]).
-def rnn_layer(x, h0, *rest, mode, bidirectional=False):
+def rnn_layer(x, h0, *rest, mode, bidirectional=False, reverse=False):
+    if reverse:
+        # One direction right to left is the left-to-right layer over the time-reversed sequence.
+        out = rnn_layer(x.flip(0), h0, *rest, mode=mode)
+        return (out[0].flip(0),) + tuple(out[1:])
     if mode == 'LSTM':
         c0, params = rest[0], list(rest[1:])
         return torch._VF.lstm(x, (h0, c0), params, True, 1, 0.0, True, bidirectional, False)
@@ -359,6 +363,10 @@ case('rnn_layer', [N([3, 2, 2]), N([2, 2, 3]), N([3, 2]), N([3, 3]), N([3]), N([
 case('rnn_layer', [N([3, 2, 2]), N([1, 2, 3]), N([1, 2, 3]), N([12, 2]), N([12, 3]), N([12]), N([12])], {'mode': 'LSTM'}, name='rnn_layer/lstm')
 case('rnn_layer', [N([3, 2, 2]), N([2, 2, 3]), N([9, 2]), N([9, 3]), N([9]), N([9]), N([9, 2]), N([9, 3]), N([9]), N([9])],
      {'mode': 'GRU', 'bidirectional': True}, name='rnn_layer/gru-bidirectional')
+case('rnn_layer', [N([3, 2, 2]), N([1, 2, 3]), N([1, 2, 3]), N([12, 2]), N([12, 3]), N([12]), N([12])],
+     {'mode': 'LSTM', 'reverse': True}, name='rnn_layer/lstm-reverse')
+case('rnn_layer', [N([4, 2, 2]), N([1, 2, 3]), N([9, 2]), N([9, 3]), N([9]), N([9])], {'mode': 'GRU', 'reverse': True},
+     name='rnn_layer/gru-reverse')
 
 with open(OUT, 'w') as f:
     json.dump({'generator': 'tools/gen_fixtures.py', 'torch': torch.__version__, 'cases': cases}, f, separators=(',', ':'), allow_nan=False)

@@ -3,6 +3,7 @@
 // and gate order ([G*H, in] per direction, two biases); they are packed here into oneDNN's ldgoi / ldgo
 // layouts, and gradients unpacked the same way. PyTorch's GRU is oneDNN's linear-before-reset GRU with the
 // gates r, z, n renamed and reordered to u (= z), r, o (= n); its fourth bias is PyTorch's b_hn.
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <unordered_map>
@@ -25,6 +26,7 @@ struct Config {
   Mode mode = Mode::lstm;
   int64_t D = 1, T = 1, N = 1, I = 1, H = 1;
   bool training = false;
+  bool reverse = false;  // one direction, right to left (packed sequences run each direction on its own)
 
   void read(ArgReader& r) {
     int m = r.i32();
@@ -32,7 +34,9 @@ struct Config {
     mode = static_cast<Mode>(m);
     D = r.i64(); T = r.i64(); N = r.i64(); I = r.i64(); H = r.i64();
     training = r.i32() != 0;
+    reverse = r.i32() != 0;
     if (D != 1 && D != 2) fail("rnn: directions must be 1 or 2");
+    if (reverse && D != 1) fail("rnn: only a single direction can run right to left");
     if (T < 1 || N < 1 || I < 1 || H < 1) fail("rnn: sequence length, batch, input and hidden sizes must be positive");
   }
   int gates() const { return mode == Mode::lstm ? 4 : mode == Mode::gru ? 3 : 1; }
@@ -43,7 +47,7 @@ struct Config {
   std::string key() const {
     std::string k = "rnn" + std::to_string(static_cast<int>(mode));
     for (int64_t v : {D, T, N, I, H}) k += "," + std::to_string(v);
-    return k;
+    return reverse ? k + ",r" : k;
   }
 };
 
@@ -67,7 +71,8 @@ Descs descs_of(const Config& c) {
 }
 
 dnnl::rnn_direction direction(const Config& c) {
-  return c.D == 2 ? dnnl::rnn_direction::bidirectional_concat : dnnl::rnn_direction::unidirectional_left2right;
+  if (c.D == 2) return dnnl::rnn_direction::bidirectional_concat;
+  return c.reverse ? dnnl::rnn_direction::unidirectional_right2left : dnnl::rnn_direction::unidirectional_left2right;
 }
 
 // Forward and backward primitive descriptors of one configuration, built once (an LSTM's cost tens of ms).
@@ -200,27 +205,42 @@ struct Params {
   }
 };
 
+// Staging buffers that live across calls: a packed sequence runs a layer as many short primitive calls, and
+// fresh megabyte vectors per call cost more in page faults than the recurrence itself. Kernels run on one
+// thread, so one set of slots serves every call.
+enum Slot { kWeightsLayer, kWeightsIter, kWeightsLayerPrim, kWeightsIterPrim, kBias, kGradLayer, kGradIter,
+            kGradBias, kUnpack, kSlots };
+template <typename T>
+T* scratch(Slot slot, size_t count) {
+  static std::vector<char> slots[kSlots];
+  std::vector<char>& b = slots[slot];
+  if (b.size() < count * sizeof(T)) b.resize(count * sizeof(T));
+  return reinterpret_cast<T*>(b.data());
+}
+
 // Packs PyTorch's [G*H, in] matrices of every direction into oneDNN's ldgoi block [1, D, G, H, in].
-std::vector<float> pack_weights(const Config& c, const std::vector<TensorArg>& w, int64_t in) {
+// Packs PyTorch's [G*H, in] matrices of every direction into oneDNN's ldgoi block [1, D, G, H, in] in `slot`.
+float* pack_weights(const Config& c, const std::vector<TensorArg>& w, int64_t in, Slot slot) {
   const int G = c.gates();
-  std::vector<float> out(static_cast<size_t>(c.D * G * c.H * in));
+  float* out = scratch<float>(slot, static_cast<size_t>(c.D * G * c.H * in));
   for (int64_t d = 0; d < c.D; ++d)
     for (int g = 0; g < G; ++g)
-      std::memcpy(out.data() + (d * G + g) * c.H * in, w[d].ptr<float>() + c.source_gate(g) * c.H * in,
+      std::memcpy(out + (d * G + g) * c.H * in, w[d].ptr<float>() + c.source_gate(g) * c.H * in,
                   sizeof(float) * c.H * in);
   return out;
 }
 
 // oneDNN's biases [1, D, G', H]: b_ih + b_hh per gate; the GRU's fourth is b_hn and its third b_in alone.
-std::vector<float> pack_bias(const Config& c, const Params& p) {
+float* pack_bias(const Config& c, const Params& p) {
   const int G = c.gates(), BG = c.bias_gates();
   const int64_t H = c.H;
-  std::vector<float> out(static_cast<size_t>(c.D * BG * H), 0.0f);
+  float* out = scratch<float>(kBias, static_cast<size_t>(c.D * BG * H));
+  std::fill(out, out + c.D * BG * H, 0.0f);
   if (!p.bias) return out;
   for (int64_t d = 0; d < c.D; ++d) {
     const float* bi = p.b_ih[d].ptr<float>();
     const float* bh = p.b_hh[d].ptr<float>();
-    float* o = out.data() + d * BG * H;
+    float* o = out + d * BG * H;
     for (int g = 0; g < G; ++g) {
       const int s = c.source_gate(g);
       const bool input_only = c.mode == Mode::gru && g == 2;  // n's hidden bias sits inside r * (...)
@@ -231,23 +251,14 @@ std::vector<float> pack_bias(const Config& c, const Params& p) {
   return out;
 }
 
-// A user-layout weight block reordered into the layout a primitive wants.
-struct Staged {
-  std::vector<float> user;
-  std::vector<char> prim;
-  dnnl::memory mem;
-  Staged(std::vector<float> packed, const dnnl::memory::desc& user_md, const dnnl::memory::desc& want)
-      : user(std::move(packed)) {
-    dnnl::memory u(user_md, cpu_engine(), user.data());
-    if (user_md == want) {
-      mem = u;
-      return;
-    }
-    prim.resize(want.get_size());
-    mem = dnnl::memory(want, cpu_engine(), prim.data());
-    reorder(u, mem);
-  }
-};
+// A packed user-layout weight block, reordered into the layout a primitive wants when that differs.
+dnnl::memory staged(float* packed, const dnnl::memory::desc& user_md, const dnnl::memory::desc& want, Slot slot) {
+  dnnl::memory u(user_md, cpu_engine(), packed);
+  if (user_md == want) return u;
+  dnnl::memory m(want, cpu_engine(), scratch<char>(slot, want.get_size()));
+  reorder(u, m);
+  return m;
+}
 
 dnnl::memory mem_of(const dnnl::memory::desc& md, const TensorArg& t) { return dnnl::memory(md, cpu_engine(), t.data); }
 
@@ -287,13 +298,15 @@ void k_rnn(ArgReader& r) {
       fail("rnn: workspace too small");
   }
   const Descs d = descs_of(c);
-  Staged wl(pack_weights(c, p.w_ih, c.I), d.w_layer_user, arg_md(pd, DNNL_ARG_WEIGHTS_LAYER));
-  Staged wi(pack_weights(c, p.w_hh, c.H), d.w_iter_user, arg_md(pd, DNNL_ARG_WEIGHTS_ITER));
-  std::vector<float> bias = pack_bias(c, p);
+  const dnnl::memory wl = staged(pack_weights(c, p.w_ih, c.I, kWeightsLayer), d.w_layer_user,
+                                 arg_md(pd, DNNL_ARG_WEIGHTS_LAYER), kWeightsLayerPrim);
+  const dnnl::memory wi = staged(pack_weights(c, p.w_hh, c.H, kWeightsIter), d.w_iter_user,
+                                 arg_md(pd, DNNL_ARG_WEIGHTS_ITER), kWeightsIterPrim);
+  float* bias = pack_bias(c, p);
   std::unordered_map<int, dnnl::memory> args{
       {DNNL_ARG_SRC_LAYER, mem_of(d.src_layer, x)}, {DNNL_ARG_SRC_ITER, mem_of(d.src_iter, h0)},
-      {DNNL_ARG_WEIGHTS_LAYER, wl.mem},           {DNNL_ARG_WEIGHTS_ITER, wi.mem},
-      {DNNL_ARG_BIAS, dnnl::memory(d.bias, cpu_engine(), bias.data())},
+      {DNNL_ARG_WEIGHTS_LAYER, wl},           {DNNL_ARG_WEIGHTS_ITER, wi},
+      {DNNL_ARG_BIAS, dnnl::memory(d.bias, cpu_engine(), bias)},
       {DNNL_ARG_DST_LAYER, mem_of(d.dst_layer, y)}, {DNNL_ARG_DST_ITER, mem_of(d.dst_iter, hn)}};
   if (c.lstm()) {
     args.insert({DNNL_ARG_SRC_ITER_C, mem_of(d.src_iter, c0)});
@@ -345,20 +358,27 @@ void k_rnn_backward(ArgReader& r) {
   if (ws.dtype != DType::uint8 || !ws.is_contiguous() || static_cast<size_t>(ws.numel) < pd.workspace_desc().get_size())
     fail("rnn backward: workspace too small");
   const Descs d = descs_of(c);
-  Staged wl(pack_weights(c, p.w_ih, c.I), d.w_layer_user, arg_md(pd, DNNL_ARG_WEIGHTS_LAYER));
-  Staged wi(pack_weights(c, p.w_hh, c.H), d.w_iter_user, arg_md(pd, DNNL_ARG_WEIGHTS_ITER));
-  std::vector<float> bias = pack_bias(c, p);
+  const dnnl::memory wl = staged(pack_weights(c, p.w_ih, c.I, kWeightsLayer), d.w_layer_user,
+                                 arg_md(pd, DNNL_ARG_WEIGHTS_LAYER), kWeightsLayerPrim);
+  const dnnl::memory wi = staged(pack_weights(c, p.w_hh, c.H, kWeightsIter), d.w_iter_user,
+                                 arg_md(pd, DNNL_ARG_WEIGHTS_ITER), kWeightsIterPrim);
+  float* bias = pack_bias(c, p);
   // oneDNN accumulates into the weight gradients: they start at zero.
   const auto dwl_md = arg_md(pd, DNNL_ARG_DIFF_WEIGHTS_LAYER), dwi_md = arg_md(pd, DNNL_ARG_DIFF_WEIGHTS_ITER);
-  std::vector<char> dwl_buf(dwl_md.get_size(), 0), dwi_buf(dwi_md.get_size(), 0);
-  std::vector<float> dbias(static_cast<size_t>(c.D * c.bias_gates() * c.H), 0.0f);
-  dnnl::memory dwl(dwl_md, cpu_engine(), dwl_buf.data()), dwi(dwi_md, cpu_engine(), dwi_buf.data());
+  char* dwl_buf = scratch<char>(kGradLayer, dwl_md.get_size());
+  char* dwi_buf = scratch<char>(kGradIter, dwi_md.get_size());
+  std::fill(dwl_buf, dwl_buf + dwl_md.get_size(), 0);
+  std::fill(dwi_buf, dwi_buf + dwi_md.get_size(), 0);
+  const int64_t bias_count = c.D * c.bias_gates() * c.H;
+  float* dbias = scratch<float>(kGradBias, static_cast<size_t>(bias_count));
+  std::fill(dbias, dbias + bias_count, 0.0f);
+  dnnl::memory dwl(dwl_md, cpu_engine(), dwl_buf), dwi(dwi_md, cpu_engine(), dwi_buf);
   std::unordered_map<int, dnnl::memory> args{
       {DNNL_ARG_SRC_LAYER, mem_of(d.src_layer, x)},
       {DNNL_ARG_SRC_ITER, mem_of(d.src_iter, h0)},
-      {DNNL_ARG_WEIGHTS_LAYER, wl.mem},
-      {DNNL_ARG_WEIGHTS_ITER, wi.mem},
-      {DNNL_ARG_BIAS, dnnl::memory(d.bias, cpu_engine(), bias.data())},
+      {DNNL_ARG_WEIGHTS_LAYER, wl},
+      {DNNL_ARG_WEIGHTS_ITER, wi},
+      {DNNL_ARG_BIAS, dnnl::memory(d.bias, cpu_engine(), bias)},
       {DNNL_ARG_DST_LAYER, mem_of(d.dst_layer, y)},
       {DNNL_ARG_DST_ITER, mem_of(d.dst_iter, hn)},
       {DNNL_ARG_WORKSPACE, dnnl::memory(pd.workspace_desc(), cpu_engine(), ws.data)},
@@ -366,7 +386,7 @@ void k_rnn_backward(ArgReader& r) {
       {DNNL_ARG_DIFF_SRC_ITER, mem_of(d.src_iter, dh0)},
       {DNNL_ARG_DIFF_WEIGHTS_LAYER, dwl},
       {DNNL_ARG_DIFF_WEIGHTS_ITER, dwi},
-      {DNNL_ARG_DIFF_BIAS, dnnl::memory(d.bias, cpu_engine(), dbias.data())},
+      {DNNL_ARG_DIFF_BIAS, dnnl::memory(d.bias, cpu_engine(), dbias)},
       {DNNL_ARG_DIFF_DST_LAYER, mem_of(d.dst_layer, dy)},
       {DNNL_ARG_DIFF_DST_ITER, mem_of(d.dst_iter, dhn)}};
   if (c.lstm()) {
@@ -381,12 +401,12 @@ void k_rnn_backward(ArgReader& r) {
   const int G = c.gates();
   const int64_t H = c.H;
   auto unpack = [&](const dnnl::memory& from, const dnnl::memory::desc& user_md, std::vector<TensorArg>& to, int64_t in) {
-    std::vector<float> user(static_cast<size_t>(c.D * G * H * in));
-    dnnl::memory u(user_md, cpu_engine(), user.data());
+    float* user = scratch<float>(kUnpack, static_cast<size_t>(c.D * G * H * in));
+    dnnl::memory u(user_md, cpu_engine(), user);
     reorder(from, u);
     for (int64_t dd = 0; dd < c.D; ++dd)
       for (int g = 0; g < G; ++g)
-        std::memcpy(to[dd].ptr<float>() + c.source_gate(g) * H * in, user.data() + (dd * G + g) * H * in,
+        std::memcpy(to[dd].ptr<float>() + c.source_gate(g) * H * in, user + (dd * G + g) * H * in,
                     sizeof(float) * H * in);
   };
   unpack(dwl, d.w_layer_user, dw_ih, c.I);
@@ -394,7 +414,7 @@ void k_rnn_backward(ArgReader& r) {
   if (!with_bias) return;
   const int BG = c.bias_gates();
   for (int64_t dd = 0; dd < c.D; ++dd) {
-    const float* db = dbias.data() + dd * BG * H;
+    const float* db = dbias + dd * BG * H;
     float* bi = db_ih[dd].ptr<float>();
     float* bh = db_hh[dd].ptr<float>();
     for (int g = 0; g < G; ++g) {

@@ -357,6 +357,8 @@ export interface RnnConfig {
   hiddenSize: number;
   /** Training forwards keep a workspace for the backward pass. */
   training: boolean;
+  /** A single direction run right to left (default false). */
+  reverse?: boolean;
 }
 
 /** Per direction, PyTorch's parameters of one layer: [G*H, in], [G*H, H] and (when biased) two [G*H] biases. */
@@ -377,6 +379,7 @@ function rnnConfig(c: RnnConfig): void {
   num(c.inputSize);
   num(c.hiddenSize);
   num(c.training ? 1 : 0);
+  num(c.reverse ? 1 : 0);
 }
 
 function rnnParams(p: RnnParams): void {

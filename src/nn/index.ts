@@ -36,6 +36,8 @@ export {
   RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell, type RNNOptions, type ElmanRNNOptions, type RNNResult, type LSTMResult,
 } from './modules/rnn.js';
 export type { Reduction } from './utils.js';
+export * as utils from './utils/index.js';
+export { PackedSequence } from './utils/rnn.js';
 export * as functional from './functional/index.js';
 export * as F from './functional/index.js';
 export * as init from './init.js';

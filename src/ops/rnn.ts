@@ -31,7 +31,7 @@ export interface RnnLayerResult {
 const workspaceBytes = new Map<string, number>();
 
 function workspaceFor(c: RnnConfig): Tensor {
-  const key = `${c.mode},${c.directions},${c.seqLen},${c.batch},${c.inputSize},${c.hiddenSize}`;
+  const key = `${c.mode},${c.directions},${c.reverse ? 'r' : 'l'},${c.seqLen},${c.batch},${c.inputSize},${c.hiddenSize}`;
   let bytes = workspaceBytes.get(key);
   if (bytes === undefined) {
     const out = empty([1], 'float64');
@@ -70,11 +70,14 @@ function unflatParams(flat: Tensor[], directions: number, bias: boolean): RnnPar
  * Runs one layer over x [T, N, I] from the initial states h0 (and c0 for LSTM) [D, N, H]. Parameters are
  * PyTorch's per-direction tensors; shapes are checked by the caller (nn.RNNBase) and again natively. When a
  * gradient is needed the training primitive runs (it keeps a workspace for the backward), else the inference one.
+ * `reverse` runs a single direction from the last step to the first (packed sequences need each direction alone).
  *
  * @example
  * const { output, hn, cn } = rnnLayer('LSTM', x, h0, c0, { wIh: [w1], wHh: [w2], bIh: [b1], bHh: [b2] });
  */
-export function rnnLayer(mode: RnnMode, x: Tensor, h0: Tensor, c0: Tensor | null, params: RnnParams): RnnLayerResult {
+export function rnnLayer(
+  mode: RnnMode, x: Tensor, h0: Tensor, c0: Tensor | null, params: RnnParams, reverse = false,
+): RnnLayerResult {
   if (x.ndim !== 3) throw new RangeError(`rnn: expected a 3-D input [T, N, I], got ${formatShape(x.shape)}`);
   const [T, N, I] = x.shape;
   const D = params.wIh.length as 1 | 2;
@@ -85,7 +88,8 @@ export function rnnLayer(mode: RnnMode, x: Tensor, h0: Tensor, c0: Tensor | null
   const lstm = mode === 'LSTM';
   const training = needsGrad([x, h0, c0, ...flatParams(params)]);
   if (lstm !== (c0 !== null)) throw new Error('rnn: an LSTM needs a cell state, other cells take none');
-  const c: RnnConfig = { mode, directions: D, seqLen: T, batch: N, inputSize: I, hiddenSize: H, training };
+  if (reverse && D !== 1) throw new RangeError('rnn: only a single direction can run right to left');
+  const c: RnnConfig = { mode, directions: D, seqLen: T, batch: N, inputSize: I, hiddenSize: H, training, reverse };
   const xs = contiguous(x), h = contiguous(h0), cs = c0 ? contiguous(c0) : null;
   const p = unflatParams(flatParams(params).map(contiguous), D, params.bIh !== null);
   const output = empty([T, N, D * H], 'float32');
@@ -95,7 +99,7 @@ export function rnnLayer(mode: RnnMode, x: Tensor, h0: Tensor, c0: Tensor | null
   k.rnn(c, output, hn, cn, ws, xs, h, cs, p);
   if (ws) {
     record('rnnLayer', [output, ws, hn, ...(cn ? [cn] : [])], [xs, h, cs, ...flatParams(p)], {
-      mode, directions: D, hasBias: p.bIh !== null,
+      mode, directions: D, hasBias: p.bIh !== null, reverse,
     });
   }
   return { output, hn, cn };
@@ -103,14 +107,18 @@ export function rnnLayer(mode: RnnMode, x: Tensor, h0: Tensor, c0: Tensor | null
 
 /** Gradients of rnnLayer for [x, h0, c0, ...params] from oneDNN's backward primitive. */
 export function rnnLayerBackward(
-  grads: (Tensor | null)[], saved: Tensor[], attrs: { mode: RnnMode; directions: 1 | 2; hasBias: boolean },
+  grads: (Tensor | null)[], saved: Tensor[],
+  attrs: { mode: RnnMode; directions: 1 | 2; hasBias: boolean; reverse: boolean },
 ): (Tensor | null)[] {
   const [x, h0, c0, y, ws, hn, cn, ...flat] = saved;
   const lstm = attrs.mode === 'LSTM';
   const params = unflatParams(flat, attrs.directions, attrs.hasBias);
   const [T, N, I] = x.shape;
   const H = h0.shape[2];
-  const c: RnnConfig = { mode: attrs.mode, directions: attrs.directions, seqLen: T, batch: N, inputSize: I, hiddenSize: H, training: true };
+  const c: RnnConfig = {
+    mode: attrs.mode, directions: attrs.directions, seqLen: T, batch: N, inputSize: I, hiddenSize: H, training: true,
+    reverse: attrs.reverse,
+  };
   // Outputs nobody used get zero gradients of their own shape.
   const [gy, , ghn, gcn] = grads;
   const dy = gy ? contiguous(gy) : zeros(y.shape.slice());

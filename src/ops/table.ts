@@ -58,7 +58,7 @@ export interface OpAttrs extends Record<UnaryName, None> {
   conv2d: { geometry: ConvGeometry };
   batchNorm: { training: boolean; eps: number; relu: boolean };
   pool2d: { spec: PoolSpec; channelsLast: boolean };
-  rnnLayer: { mode: RnnMode; directions: 1 | 2; hasBias: boolean };
+  rnnLayer: { mode: RnnMode; directions: 1 | 2; hasBias: boolean; reverse: boolean };
   // Not differentiable: comparisons, logical ops, index-valued results, random numbers.
   compare: None; argReduce: None; logical: None; random: None;
 }

@@ -110,7 +110,7 @@ export const opInfo: Record<string, OpFn> = {
     const D = kw.bidirectional ? 2 : 1;
     const per = rest.length / D;
     const at = (i: number) => Array.from({ length: D }, (_, d) => rest[d * per + i]);
-    const r = rnnLayer(mode, x, h0, c0, { wIh: at(0), wHh: at(1), bIh: at(2), bHh: at(3) });
+    const r = rnnLayer(mode, x, h0, c0, { wIh: at(0), wHh: at(1), bIh: at(2), bHh: at(3) }, kw.reverse === true);
     return r.cn ? [r.output, r.hn, r.cn] : [r.output, r.hn];
   },
   batch_norm: ([x, rm, rv, w, b], kw) => batchNorm(x, rm.clone(), rv.clone(), w ?? null, b ?? null, kw.training as boolean, 0.1, 1e-5),

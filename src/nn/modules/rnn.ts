@@ -4,8 +4,10 @@
  */
 import type { Tensor } from '../../tensor.js';
 import { empty, zeros } from '../../ops/creation.js';
-import { cat } from '../../ops/indexing.js';
+import { cat, indexSelect } from '../../ops/indexing.js';
 import { rnnLayer, type RnnMode } from '../../ops/rnn.js';
+import { PackedSequence } from '../utils/rnn.js';
+import { packedLayer } from './rnn_packed.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { uniform_ } from '../init.js';
@@ -31,8 +33,8 @@ const shapeTuple = (s: readonly number[]): string => `(${s.join(', ')}${s.length
 const shapeList = (s: readonly number[]): string => `[${s.join(', ')}]`;
 
 /** What RNN and GRU return: the output sequence and h_n; LSTM returns [output, [h_n, c_n]]. */
-export type RNNResult = [Tensor, Tensor];
-export type LSTMResult = [Tensor, [Tensor, Tensor]];
+export type RNNResult<Out = Tensor> = [Out, Tensor];
+export type LSTMResult<Out = Tensor> = [Out, [Tensor, Tensor]];
 
 abstract class RNNBase extends Module {
   readonly numLayers: number;
@@ -106,6 +108,39 @@ abstract class RNNBase extends Module {
     if (h.shape.length !== expected.length || h.shape.some((s, i) => s !== expected[i])) {
       throw new RangeError(`Expected ${what} size ${shapeTuple(expected)}, got ${shapeList(h.shape)}`);
     }
+  }
+
+  /** Runs the stack over a packed batch; states [L*D, N, H] in the caller's batch order. */
+  protected runPacked(input: PackedSequence, hx: Tensor | null, cx: Tensor | null): [PackedSequence, Tensor, Tensor | null] {
+    const name = this.constructor.name;
+    if (input.data.ndim !== 2 || input.data.shape[1] !== this.inputSize) {
+      throw new RangeError(`${name}: expected packed data [rows, ${this.inputSize}], got ${shapeList(input.data.shape)}`);
+    }
+    if (input.data.dtype !== 'float32') throw new TypeError(`${name}: expected a float32 input, got ${input.data.dtype}`);
+    const N = input.steps[0], L = this.numLayers, D = this.numDirections, H = this.hiddenSize;
+    const stateShape = [L * D, N, H];
+    const lstm = this.mode === 'LSTM';
+    // Given states are in the caller's order; the layers work in the packing's (longest first).
+    const sorted = (h: Tensor, what: string): Tensor => {
+      this.checkHidden(h, stateShape, what);
+      return input.sortedIndices ? indexSelect(h, 1, input.sortedIndices) : h;
+    };
+    const h0 = hx ? sorted(hx, lstm ? 'hidden[0]' : 'hidden') : zeros(stateShape);
+    const c0 = lstm ? (cx ? sorted(cx, 'hidden[1]') : zeros(stateShape)) : null;
+    let x = input.data;
+    const hs: Tensor[] = [], cs: Tensor[] = [];
+    for (let layer = 0; layer < L; layer++) {
+      const h = h0.narrow(0, layer * D, D), c = c0 ? c0.narrow(0, layer * D, D) : null;
+      const r = packedLayer(this.mode, x, input.steps, h, c, this.layerParams(layer));
+      hs.push(r.hn);
+      if (r.cn) cs.push(r.cn);
+      x = r.data;
+      if (this.dropout > 0 && this.training && layer < L - 1) x = dropout(x, this.dropout, { training: true });
+    }
+    const unsorted = (h: Tensor): Tensor => (input.unsortedIndices ? indexSelect(h, 1, input.unsortedIndices) : h);
+    const hn = unsorted(L === 1 ? hs[0] : cat(hs, 0));
+    const cn = lstm ? unsorted(L === 1 ? cs[0] : cat(cs, 0)) : null;
+    return [input.withData(x), hn, cn];
   }
 
   /** Runs the stack: input [T, N, I] (or batch-first, or unbatched [T, I]); states [L*D, N, H]. */
@@ -187,8 +222,10 @@ export class RNN extends RNNBase {
     this.nonlinearity = nonlinearity;
   }
 
-  forward(input: Tensor, hx: Tensor | null = null): RNNResult {
-    const [output, hn] = this.run(input, hx, null);
+  forward(input: Tensor, hx?: Tensor | null): RNNResult;
+  forward(input: PackedSequence, hx?: Tensor | null): RNNResult<PackedSequence>;
+  forward(input: Tensor | PackedSequence, hx: Tensor | null = null): RNNResult<Tensor | PackedSequence> {
+    const [output, hn] = input instanceof PackedSequence ? this.runPacked(input, hx, null) : this.run(input, hx, null);
     return [output, hn];
   }
 }
@@ -205,8 +242,11 @@ export class LSTM extends RNNBase {
     super('LSTM', inputSize, hiddenSize, options);
   }
 
-  forward(input: Tensor, hx: [Tensor, Tensor] | null = null): LSTMResult {
-    const [output, hn, cn] = this.run(input, hx ? hx[0] : null, hx ? hx[1] : null);
+  forward(input: Tensor, hx?: [Tensor, Tensor] | null): LSTMResult;
+  forward(input: PackedSequence, hx?: [Tensor, Tensor] | null): LSTMResult<PackedSequence>;
+  forward(input: Tensor | PackedSequence, hx: [Tensor, Tensor] | null = null): LSTMResult<Tensor | PackedSequence> {
+    const [h, c] = hx ?? [null, null];
+    const [output, hn, cn] = input instanceof PackedSequence ? this.runPacked(input, h, c) : this.run(input, h, c);
     return [output, [hn, cn!]];
   }
 }
@@ -223,8 +263,10 @@ export class GRU extends RNNBase {
     super('GRU', inputSize, hiddenSize, options);
   }
 
-  forward(input: Tensor, hx: Tensor | null = null): RNNResult {
-    const [output, hn] = this.run(input, hx, null);
+  forward(input: Tensor, hx?: Tensor | null): RNNResult;
+  forward(input: PackedSequence, hx?: Tensor | null): RNNResult<PackedSequence>;
+  forward(input: Tensor | PackedSequence, hx: Tensor | null = null): RNNResult<Tensor | PackedSequence> {
+    const [output, hn] = input instanceof PackedSequence ? this.runPacked(input, hx, null) : this.run(input, hx, null);
     return [output, hn];
   }
 }
