@@ -2,7 +2,10 @@
  * W3 (the lesson's SentimentLSTM) and W4 (SimpleRNN): training sequences/s at batch 64, length 200, antorcha
  * against PyTorch (bench/pytorch/w3.py, w4.py), a fresh PyTorch process per round, alternating the sides.
  *
- *   node dist/bench/rnn.js [--threads N] [--rounds R] [--cases w3,w4]
+ *   node dist/bench/rnn.js [--threads N] [--rounds R] [--cases w3,w4] [--torch-w3-steps S]
+ *
+ * PyTorch's W3 step takes over a minute here; `--torch-w3-steps` (default 3) sets how many it times after its
+ * warm-up step, so that five rounds at two thread counts fit in half an hour.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -37,8 +40,9 @@ function ours(which: 'w3' | 'w4'): number {
   return rate;
 }
 
-function theirs(which: 'w3' | 'w4', threads: number): number {
-  const r = spawnSync('/usr/bin/python3', [script(which), String(threads)], { encoding: 'utf8' });
+function theirs(which: 'w3' | 'w4', threads: number, w3Steps: number): number {
+  const args = [script(which), String(threads), ...(which === 'w3' ? [String(w3Steps)] : [])];
+  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`PyTorch side failed: ${r.stderr || r.error}`);
   return (JSON.parse(r.stdout.trim().split('\n').pop()!) as { train: number }).train;
 }
@@ -53,13 +57,14 @@ function main(): void {
   };
   const threads = Number(arg('--threads', '2')), rounds = Number(arg('--rounds', '5'));
   const cases = arg('--cases', 'w3,w4').split(',') as ('w3' | 'w4')[];
+  const w3Steps = Number(arg('--torch-w3-steps', '3'));
   torch.setNumThreads(threads);
   const rows: string[] = [];
   for (const c of cases) {
     const a: number[] = [], p: number[] = [];
     for (let r = 0; r < rounds; r++) {
       a.push(ours(c));
-      p.push(theirs(c, threads));
+      p.push(theirs(c, threads, w3Steps));
       console.error(`${c} round ${r + 1}/${rounds}: antorcha ${a[r].toFixed(1)} seq/s, PyTorch ${p[r].toFixed(1)} seq/s`);
     }
     const ma = median(a), mp = median(p);

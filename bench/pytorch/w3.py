@@ -1,5 +1,6 @@
 # W3 PyTorch side with a thread-count argument (the shared reference script w3_sentiment_lstm.py otherwise unchanged): the lesson's SentimentLSTM, vocab 20000, embed 128, hidden 256, 2 layers, bidirectional,
 # dropout 0.3, batch 64, length 200, BCE, Adam. Prints JSON sequences/s for training.
+# Arguments: THREADS (default 2), STEPS timed after one warm-up step (default 3; one step here takes ~70 s).
 import json, sys, time, torch, torch.nn as nn
 torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 2); torch.manual_seed(0); torch.set_flush_denormal(True)  # PyTorch at its best here: its RNNs run ~10x slower on denormals
 class SentimentLSTM(nn.Module):
@@ -16,6 +17,6 @@ opt = torch.optim.Adam(m.parameters(), lr=1e-3); crit = nn.BCELoss()
 def step():
     opt.zero_grad(); loss = crit(m(x), y); loss.backward(); opt.step()
 m.train(); step()
-n = 3; t = time.perf_counter()
+n = int(sys.argv[2]) if len(sys.argv) > 2 else 3; t = time.perf_counter()
 for _ in range(n): step()
 print(json.dumps({"train": n * 64 / (time.perf_counter() - t)}))
