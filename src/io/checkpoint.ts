@@ -3,12 +3,15 @@
  * values. Tensors go into a safetensors file under flattened keys (`model.fc.weight`), so the file is an
  * ordinary safetensors file that PyTorch and other readers open; everything else (the nesting, numbers,
  * strings, typed arrays) is described by JSON in `__metadata__["antorcha.structure"]`, from which `load`
- * rebuilds the same object.
+ * rebuilds the same object. Paths ending in `.pth` / `.pt` are PyTorch's own zip format instead (pth/),
+ * and `load` tells the formats apart by their first bytes, whatever the file is called.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { Tensor } from '../tensor.js';
-import { SafetensorsError } from './errors.js';
+import { PthError, SafetensorsError } from './errors.js';
 import { loadFile, saveFile } from './safetensors.js';
+import { legacyError, loadFile as loadPth, sniff } from './pth/reader.js';
+import { saveFile as savePth } from './pth/writer.js';
 
 /** Values `save` can store. */
 export type Saveable =
@@ -135,14 +138,21 @@ export interface SaveOptions {
 
 /**
  * Saves a checkpoint (torch.save): a tensor, or a nested object / Map / array whose leaves are tensors,
- * numbers, strings, booleans, bigints, typed arrays or null. Tensors are stored under their dotted path
- * (a flat state dict keeps its keys exactly, as PyTorch names them). The write is atomic: a crash leaves
- * the previous file as it was.
+ * numbers, strings, booleans, bigints, typed arrays or null. A path ending in `.pth` or `.pt` gets
+ * PyTorch's zip format, which `torch.load(path, weights_only=True)` reads (see pth/writer.ts); any other
+ * path a safetensors file, with tensors stored under their dotted path (a flat state dict keeps its keys
+ * exactly, as PyTorch names them). The write is atomic: a crash leaves the previous file as it was.
  *
  * @example
  * torch.save({ model: model.stateDict(), optimizer: opt.stateDict(), epoch: 3 }, 'ckpt.safetensors');
+ * torch.save(model.stateDict(), 'model.pth');
  */
 export function save(obj: Saveable, path: string, options: SaveOptions = {}): void {
+  if (/\.(pth|pt)$/i.test(path)) {
+    if (options.metadata) throw new PthError('InvalidStructure', 'the metadata option applies to safetensors files only', path);
+    savePth(obj, path);
+    return;
+  }
   const tensors = new Map<string, Tensor>();
   const structure = encode(obj, [], tensors, new Set());
   const metadata: Record<string, string> = { ...options.metadata, format: 'pt', 'antorcha.format': FORMAT_VERSION };
@@ -150,33 +160,33 @@ export function save(obj: Saveable, path: string, options: SaveOptions = {}): vo
   saveFile(tensors, path, metadata);
 }
 
-/** Recognizes PyTorch's own formats, to say so instead of a puzzling header error. */
-function sniffForeign(path: string): string | null {
+/** The file's format by its first bytes (a PyTorch zip archive, PyTorch's legacy pickle, or safetensors). */
+function sniffFile(path: string): 'zip' | 'legacy' | 'other' {
   const fd = openSync(path, 'r');
   try {
-    const head = new Uint8Array(4);
-    const n = readSync(fd, head, 0, 4, 0);
-    if (n >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) return 'a zip archive (PyTorch\'s torch.save format)';
-    if (n >= 2 && head[0] === 0x80 && head[1] <= 5) return 'a pickle file (PyTorch\'s legacy torch.save format)';
-    return null;
+    const head = new Uint8Array(512);
+    const n = readSync(fd, head, 0, head.length, 0);
+    return sniff(head.subarray(0, n));
   } finally {
     closeSync(fd);
   }
 }
 
 /**
- * Loads a checkpoint written by `save` (torch.load), rebuilding the saved object with fresh tensors owned
- * by the caller. A safetensors file written elsewhere loads as a flat `{ name: tensor }` object.
+ * Loads a checkpoint (torch.load), rebuilding the saved object with fresh tensors owned by the caller. The
+ * format is found from the first bytes: PyTorch's zip format (torch.save since 1.6, any file name) loads
+ * as `torch.load(path, weights_only=True)` would, without executing anything (see pth/reader.ts); a
+ * safetensors file written elsewhere loads as a flat `{ name: tensor }` object.
  *
  * @example
  * const ckpt = torch.load('ckpt.safetensors') as { model: Record<string, Tensor>; epoch: number };
  * model.loadStateDict(ckpt.model);
+ * model.loadStateDict(torch.load('resnet18.pth') as Record<string, Tensor>);
  */
 export function load(path: string): unknown {
-  const foreign = sniffForeign(path);
-  if (foreign) {
-    throw new SafetensorsError('NotSafetensors', `this is ${foreign}; antorcha reads safetensors checkpoints (save them from PyTorch with safetensors.torch.save_file)`, path);
-  }
+  const kind = sniffFile(path);
+  if (kind === 'zip') return loadPth(path);
+  if (kind === 'legacy') throw legacyError(path);
   const { tensors, metadata } = loadFile(path);
   const text = metadata?.[STRUCTURE_KEY];
   if (text === undefined) return tensors;

@@ -19,3 +19,24 @@ export class SafetensorsError extends Error {
     this.name = 'SafetensorsError';
   }
 }
+
+/** What went wrong with a PyTorch `.pth` checkpoint (the zip archive, its pickle, or its tensors). */
+export type PthErrorCode =
+  | 'NotZip' | 'TruncatedZip' | 'CorruptZip' | 'UnsupportedZip' | 'LegacyFormat' | 'TorchScriptArchive'
+  | 'MissingRecord' | 'UnsupportedOpcode' | 'ForbiddenGlobal' | 'ForbiddenCall' | 'InvalidPickle'
+  | 'StackUnderflow' | 'MemoMissing' | 'TooDeep' | 'TooLarge' | 'InvalidStorage' | 'InvalidTensor'
+  | 'UnsupportedDType' | 'InvalidStructure';
+
+/**
+ * A PyTorch `.pth` file is damaged, hostile or uses something antorcha does not read (or an object cannot
+ * be written as one). The message names the problem; nothing in the file is ever executed.
+ *
+ * @example
+ * try { torch.load('model.pth'); } catch (e) { if (e instanceof PthError) console.log(e.code, e.message); }
+ */
+export class PthError extends Error {
+  constructor(readonly code: PthErrorCode, message: string, readonly file?: string) {
+    super(file ? `${file}: ${message}` : message);
+    this.name = 'PthError';
+  }
+}

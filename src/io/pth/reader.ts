@@ -1,0 +1,138 @@
+/**
+ * Reading PyTorch checkpoints (torch.save since PyTorch 1.6): a zip archive with `<prefix>/data.pkl` (the
+ * object, pickled), `<prefix>/data/<key>` (raw little-endian storages), `<prefix>/version` and, from newer
+ * writers, `<prefix>/byteorder`. Order of work: validate the zip's directory, interpret the pickle with
+ * the restricted unpickler (checking every tensor against its storage record), and only then read the
+ * storages that reachable tensors use, straight from the file into native memory.
+ */
+import { closeSync, fstatSync, openSync } from 'node:fs';
+import { PthError } from '../errors.js';
+import { tensorFromByteSource } from '../raw.js';
+import type { Tensor } from '../../tensor.js';
+import { ANTORCHA_DTYPES } from './globals.js';
+import { PyGlobal, PyStorage, PyTuple, typeName, type PyValue } from './py.js';
+import { fileSource, memorySource, type ByteSource } from './source.js';
+import { toJs } from './to_js.js';
+import { unpickle } from './unpickler.js';
+import { ZipArchive } from './zip_reader.js';
+
+/** data.pkl above this is refused: it holds structure only, the tensor bytes live in other records. */
+const MAX_PICKLE_BYTES = 256 * 1024 * 1024;
+
+/** What the first bytes of a file say it is. */
+export type PthKind = 'zip' | 'legacy' | 'other';
+
+/**
+ * Classifies a file by its first bytes: a zip archive (torch.save since 1.6), PyTorch's legacy format (a
+ * bare pickle stream, or the tar archive of versions before 0.4), or something else.
+ *
+ * @example
+ * sniff(head) === 'zip'
+ */
+export function sniff(head: Uint8Array): PthKind {
+  if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) return 'zip';
+  if (head.length >= 2 && head[0] === 0x80 && head[1] >= 2 && head[1] <= 5) return 'legacy';
+  const ustar = [0x75, 0x73, 0x74, 0x61, 0x72];
+  if (head.length >= 262 && ustar.every((b, i) => head[257 + i] === b)) return 'legacy';
+  return 'other';
+}
+
+/** The error for pre-1.6 checkpoints. */
+export function legacyError(file?: string): PthError {
+  return new PthError(
+    'LegacyFormat',
+    'this is PyTorch\'s legacy (pre-1.6, non-zip) torch.save format, which antorcha does not read; load it in a recent ' +
+      'PyTorch and save it again with torch.save (the zip format is the default since 1.6)',
+    file,
+  );
+}
+
+function readArchive(src: ByteSource): unknown {
+  const { file } = src;
+  const head = src.bytes(0, Math.min(src.size, 512));
+  const kind = sniff(head);
+  if (kind === 'legacy') throw legacyError(file);
+  if (kind !== 'zip') throw new PthError('NotZip', 'not a PyTorch checkpoint (no zip signature at the start)', file);
+  const zip = new ZipArchive(src);
+  const first = zip.entries.keys().next().value;
+  const slash = first === undefined ? -1 : first.indexOf('/');
+  if (first === undefined || slash <= 0) throw new PthError('MissingRecord', 'archive has no <name>/data.pkl record', file);
+  const prefix = first.slice(0, slash);
+  const pkl = zip.get(`${prefix}/data.pkl`);
+  if (zip.get(`${prefix}/constants.pkl`) || [...zip.entries.keys()].some((n) => n.startsWith(`${prefix}/code/`))) {
+    throw new PthError('TorchScriptArchive', 'this is a TorchScript archive (torch.jit.save), not a torch.save checkpoint; save the model\'s state_dict() with torch.save instead', file);
+  }
+  if (!pkl) throw new PthError('MissingRecord', `archive has no ${prefix}/data.pkl record`, file);
+  const order = zip.get(`${prefix}/byteorder`);
+  if (order) {
+    const text = new TextDecoder().decode(zip.readAll(order, 16)).trim();
+    if (text !== 'little') throw new PthError('InvalidStorage', `storages are ${JSON.stringify(text)}-endian; only little-endian checkpoints are read`, file);
+  }
+
+  const storages = new Map<string, PyStorage>();
+  const persistentLoad = (pid: PyValue): PyValue => {
+    const items = pid instanceof PyTuple ? pid.items : null;
+    if (items === null || items[0] !== 'storage') {
+      throw new PthError('InvalidPickle', `persistent id must be a ('storage', ...) tuple, not ${typeName(pid)}`);
+    }
+    const [, type, key, location, numel] = items;
+    if (items.length !== 5 || !(type instanceof PyGlobal) || type.what.kind !== 'storage' || typeof key !== 'string' ||
+      typeof location !== 'string' || typeof numel !== 'number' || !Number.isSafeInteger(numel) || numel < 0) {
+      throw new PthError('InvalidStorage', 'persistent id must be (\'storage\', <storage class>, key, location, numel)');
+    }
+    const storageType = type.what.type;
+    const seen = storages.get(key);
+    if (seen) {
+      if (seen.type !== storageType || seen.numel !== numel) {
+        throw new PthError('InvalidStorage', `storage '${key}' is described twice, differently (torch.${seen.type.className}[${seen.numel}] and torch.${storageType.className}[${numel}])`);
+      }
+      return seen;
+    }
+    const record = `${prefix}/data/${key}`;
+    const entry = zip.get(record);
+    if (!entry) throw new PthError('MissingRecord', `storage '${key}' has no ${record} record`);
+    const nbytes = numel * storageType.itemsize;
+    if (entry.size !== nbytes) {
+      throw new PthError('InvalidStorage', `storage '${key}' is torch.${storageType.className} of ${numel} elements (${nbytes} bytes) but ${record} holds ${entry.size} bytes`);
+    }
+    const storage = new PyStorage(key, storageType, numel, record);
+    storages.set(key, storage);
+    return storage;
+  };
+
+  const value = unpickle(zip.readAll(pkl, MAX_PICKLE_BYTES), persistentLoad, file);
+  const load = (s: PyStorage): Tensor => {
+    const entry = zip.get(s.record)!;
+    return tensorFromByteSource(ANTORCHA_DTYPES[s.type.torchDType], [s.numel], zip.sequentialReader(entry));
+  };
+  return toJs(value, load, file);
+}
+
+/**
+ * Loads a PyTorch checkpoint from bytes in memory (torch.load with `weights_only=True`).
+ *
+ * @example
+ * const sd = pth.deserialize(readFileSync('model.pth')) as Record<string, Tensor>;
+ */
+export function deserialize(bytes: Uint8Array): unknown {
+  return readArchive(memorySource(bytes));
+}
+
+/**
+ * Loads a `.pth` / `.pt` file written by torch.save (PyTorch 1.6 or later), like PyTorch's
+ * `torch.load(path, map_location='cpu', weights_only=True)`: state dicts come back as plain objects in their
+ * key order, tensors keep their dtype, and views that shared a storage share memory. Nothing in the file
+ * is executed; anything other than data gives a PthError.
+ *
+ * @example
+ * const sd = pth.loadFile('resnet18.pth') as Record<string, Tensor>;
+ * model.loadStateDict(sd);
+ */
+export function loadFile(path: string): unknown {
+  const fd = openSync(path, 'r');
+  try {
+    return readArchive(fileSource(fd, fstatSync(fd).size, path));
+  } finally {
+    closeSync(fd);
+  }
+}
