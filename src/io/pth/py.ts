@@ -45,6 +45,11 @@ export class PySet {
   }
 }
 
+/** Python bytes (protocol 2 pickles them as `_codecs.encode(text, 'latin1')`). */
+export class PyBytes {
+  constructor(readonly data: Uint8Array) {}
+}
+
 /** What an allow-listed global stands for. */
 export type GlobalKind =
   | { kind: 'orderedDict' }
@@ -54,6 +59,7 @@ export type GlobalKind =
   | { kind: 'size' }
   | { kind: 'device' }
   | { kind: 'set'; frozen: boolean }
+  | { kind: 'encode' }
   | { kind: 'storage'; type: StorageType }
   | { kind: 'dtype'; name: string };
 
@@ -75,7 +81,7 @@ export class PyTensor {
 }
 
 export type PyValue =
-  | null | boolean | number | bigint | string | PyList | PyTuple | PyDict | PySet | PyGlobal | PyStorage | PyTensor;
+  | null | boolean | number | bigint | string | PyBytes | PyList | PyTuple | PyDict | PySet | PyGlobal | PyStorage | PyTensor;
 
 /** Nesting depth beyond which hashing and conversion refuse (Python's own recursion limit is 1000). */
 export const MAX_DEPTH = 1000;
@@ -90,6 +96,7 @@ export function typeName(v: PyValue): string {
     case 'string': return 'str';
     default: break;
   }
+  if (v instanceof PyBytes) return 'bytes';
   if (v instanceof PyList) return 'list';
   if (v instanceof PyTuple) return 'tuple';
   if (v instanceof PyDict) return v.ordered ? 'OrderedDict' : 'dict';
@@ -118,6 +125,7 @@ export function hashKey(v: PyValue, depth: number): string {
   }
   if (v instanceof PyTuple) return `t${JSON.stringify(v.items.map((x) => hashKey(x, depth + 1)))}`;
   if (v instanceof PyGlobal) return `g${v.path}`;
+  if (v instanceof PyBytes) return `y${Buffer.from(v.data).toString('hex')}`;
   if (v instanceof PyTensor || v instanceof PyStorage) {
     let id = identities.get(v);
     if (id === undefined) identities.set(v, (id = nextIdentity++));

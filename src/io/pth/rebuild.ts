@@ -5,7 +5,7 @@
  */
 import { PthError } from '../errors.js';
 import { ANTORCHA_DTYPES } from './globals.js';
-import { PyDict, PyGlobal, PyList, PySet, PyStorage, PyTensor, PyTuple, typeName, type PyValue } from './py.js';
+import { PyBytes, PyDict, PyGlobal, PyList, PySet, PyStorage, PyTensor, PyTuple, typeName, type PyValue } from './py.js';
 
 /** antorcha's kernels take at most 16 dims. */
 const MAX_RANK = 16;
@@ -20,7 +20,8 @@ function isIndex(v: PyValue): v is number {
 
 function indexTuple(v: PyValue, what: string): number[] {
   const items = v instanceof PyTuple || v instanceof PyList ? v.items : null;
-  if (items === null || !items.every(isIndex)) return bad(`${what} must be a tuple of non-negative integers, not ${typeName(v)}`);
+  if (items === null) return bad(`${what} must be a tuple of non-negative integers, not ${typeName(v)}`);
+  if (!items.every(isIndex)) return bad(`${what} must be a tuple of non-negative integers, got (${items.map((x) => (typeof x === 'number' || typeof x === 'bigint' ? String(x) : typeName(x))).join(', ')})`);
   return items as number[];
 }
 
@@ -125,6 +126,13 @@ export function callGlobal(fn: PyGlobal, args: PyTuple): PyValue {
         return a.length === 2 && index !== null ? `${type}:${index}` : type;
       }
       throw new PthError('InvalidPickle', 'torch.device expects a device string');
+    }
+    case 'encode': {
+      const [text, encoding] = a;
+      if (a.length !== 2 || typeof text !== 'string' || encoding !== 'latin1' || /[^\u0000-\u00ff]/.test(text)) {
+        throw new PthError('ForbiddenCall', '_codecs.encode is only accepted as protocol 2 writes bytes: (latin-1 text, \'latin1\')');
+      }
+      return new PyBytes(Uint8Array.from(text, (c) => c.charCodeAt(0)));
     }
     case 'rebuildTensor': return rebuildTensor(a, what.v2);
     case 'rebuildParameter': return rebuildParameter(a, what.withState);

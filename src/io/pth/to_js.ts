@@ -1,7 +1,7 @@
 /**
  * Turns the unpickled Python values into antorcha values: tensors (dtype kept), dicts into plain objects
- * (or Maps when a key is not a string), lists and tuples into arrays, sets into Sets, None into null,
- * dtypes into their names. Storages are read only here, after the whole pickle has been checked, and only
+ * (or Maps when a key is not a string), lists and tuples into arrays, sets into Sets, bytes into
+ * Uint8Arrays, None into null, dtypes and devices into their names. Storages are read only here, after the whole pickle has been checked, and only
  * the ones a reachable tensor uses; each is read once and its tensors are views of it, sharing memory as
  * they did in PyTorch.
  */
@@ -10,7 +10,7 @@ import type { Tensor } from '../../tensor.js';
 import { isFloating } from '../../dtype.js';
 import { empty, viewOf } from '../../ops/dispatch.js';
 import { ANTORCHA_DTYPES } from './globals.js';
-import { MAX_DEPTH, PyDict, PyGlobal, PyList, PySet, PyStorage, PyTensor, PyTuple, typeName, type PyValue } from './py.js';
+import { MAX_DEPTH, PyBytes, PyDict, PyGlobal, PyList, PySet, PyStorage, PyTensor, PyTuple, typeName, type PyValue } from './py.js';
 
 /** Reads a storage's bytes into a new 1-D tensor of its element type. */
 export type StorageLoader = (storage: PyStorage) => Tensor;
@@ -56,6 +56,8 @@ export function toJs(root: PyValue, load: StorageLoader, file?: string): unknown
     let out: unknown;
     if (v instanceof PyTensor) {
       out = tensorOf(v);
+    } else if (v instanceof PyBytes) {
+      out = v.data.slice();
     } else if (v instanceof PyList || v instanceof PyTuple) {
       out = v.items.map((x) => convert(x, depth + 1));
     } else if (v instanceof PyDict) {

@@ -104,33 +104,29 @@ function collectTensors(value: unknown, path: string[], seen: Set<object>, out: 
 function planStorages(tensors: TensorType[]): { placements: Map<TensorType, TensorPlacement>; records: StorageRecord[] } {
   const placements = new Map<TensorType, TensorPlacement>();
   const records: StorageRecord[] = [];
-  const groups = new Map<Storage, TensorType[]>();
+  const groups = new Map<Storage, Set<TensorType>>();
   for (const t of tensors) {
-    if (placements.has(t) || (groups.get(t.storage)?.includes(t) ?? false)) continue;
-    if (t.numel() === 0) {
-      const record = { key: String(records.length), dtype: t.dtype, numel: 0, source: t, temporary: false };
-      records.push(record);
-      placements.set(t, { record, offset: 0, strides: contiguousStrides(t.shape) });
+    if (t.numel() === 0) continue;
+    const group = groups.get(t.storage);
+    if (group) group.add(t);
+    else groups.set(t.storage, new Set([t]));
+  }
+  const own = (t: TensorType): void => {
+    const record = { key: String(records.length), dtype: t.dtype, numel: t.numel(), source: t, temporary: false };
+    records.push(record);
+    placements.set(t, { record, offset: 0, strides: contiguousStrides(t.shape) });
+  };
+  // Records are numbered in order of first appearance, as torch.save numbers them.
+  for (const first of tensors) {
+    if (placements.has(first)) continue;
+    if (first.numel() === 0) {
+      own(first);
       continue;
     }
-    const group = groups.get(t.storage);
-    if (group) group.push(t);
-    else groups.set(t.storage, [t]);
-  }
-  // Records are numbered in order of first appearance, as torch.save numbers them.
-  const order = tensors.filter((t) => !placements.has(t));
-  const done = new Set<Storage>();
-  for (const first of order) {
-    if (done.has(first.storage)) continue;
-    done.add(first.storage);
-    const group = groups.get(first.storage)!;
+    const group = [...groups.get(first.storage)!];
     if (group.some((t) => t.dtype !== first.dtype)) {
       // Views of one storage as different dtypes: PyTorch refuses those, so each is saved as its own copy.
-      for (const t of group) {
-        const record = { key: String(records.length), dtype: t.dtype, numel: t.numel(), source: t, temporary: false };
-        records.push(record);
-        placements.set(t, { record, offset: 0, strides: contiguousStrides(t.shape) });
-      }
+      group.forEach(own);
       continue;
     }
     let lo = Infinity, hi = 0;
