@@ -41,3 +41,7 @@ export { PackedSequence } from './utils/rnn.js';
 export * as functional from './functional/index.js';
 export * as F from './functional/index.js';
 export * as init from './init.js';
+export { MultiheadAttention, NonDynamicallyQuantizableLinear, type MultiheadAttentionOptions, type MultiheadAttentionForwardOptions } from './modules/attention.js';
+export { StochasticDepth } from './modules/stochastic_depth.js';
+export { SqueezeExcitation, type SqueezeExcitationOptions } from './modules/squeeze_excitation.js';
+export { Conv2dNormActivation, type Conv2dNormActivationOptions } from './modules/conv_norm_activation.js';

@@ -6,9 +6,16 @@
 import type { Tensor } from '../../tensor.js';
 import type { DType } from '../../dtype.js';
 import { warnOnce } from '../utils.js';
+import { isGradEnabled } from '../../autograd/grad_mode.js';
 
 /** Writes result into x when inplace (PyTorch's `inplace=True`), otherwise returns it. */
 const maybeInplace = (x: Tensor, result: Tensor, inplace: boolean): Tensor => (inplace ? x.copy_(result) : result);
+/**
+ * The tensor an in-place activation computes from. NOTE: a composite that saves its input for backward (silu,
+ * mish, elu) must not save x itself when x is then overwritten: autograd would find it modified. A copy keeps
+ * the saved value intact, as PyTorch keeps the original for its in-place kernels.
+ */
+const inplaceSource = (x: Tensor, inplace: boolean): Tensor => (inplace && x.requiresGrad && isGradEnabled() ? x.clone() : x);
 
 /** max(0, x). @example F.relu(torch.tensor([-1, 2])) // [0, 2] */
 export function relu(x: Tensor, options: { inplace?: boolean } = {}): Tensor {
@@ -41,7 +48,7 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01, options: { inplace?: 
 export function elu(x: Tensor, alpha = 1.0, options: { inplace?: boolean } = {}): Tensor {
   // NOTE: the exponential branch sees min(x, 0): exp of a large positive x would overflow to inf, and the
   // masked-out gradient 0 * inf would be NaN.
-  const negative = x.clamp(null, 0).expm1().mul(alpha);
+  const negative = inplaceSource(x, options.inplace ?? false).clamp(null, 0).expm1().mul(alpha);
   return maybeInplace(x, x.where(x.gt(0), negative), options.inplace ?? false);
 }
 
@@ -54,7 +61,7 @@ export function gelu(x: Tensor, options: { approximate?: 'none' | 'tanh' } = {})
 
 /** x * sigmoid(x). @example F.silu(x) */
 export function silu(x: Tensor, options: { inplace?: boolean } = {}): Tensor {
-  return maybeInplace(x, x.silu(), options.inplace ?? false);
+  return maybeInplace(x, inplaceSource(x, options.inplace ?? false).silu(), options.inplace ?? false);
 }
 
 /** log(1 + exp(beta x)) / beta, linear above threshold. @example F.softplus(x) */
@@ -67,7 +74,8 @@ export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
 
 /** x * tanh(softplus(x)). @example F.mish(x) */
 export function mish(x: Tensor, options: { inplace?: boolean } = {}): Tensor {
-  return maybeInplace(x, x.mul(softplus(x).tanh()), options.inplace ?? false);
+  const src = inplaceSource(x, options.inplace ?? false);
+  return maybeInplace(x, src.mul(softplus(src).tanh()), options.inplace ?? false);
 }
 
 /** @example F.sigmoid(x) */

@@ -22,3 +22,5 @@ export {
   crossEntropy, nllLoss, binaryCrossEntropy, binaryCrossEntropyWithLogits, mseLoss, l1Loss, smoothL1Loss, huberLoss,
   type WeightedLossOptions, type CrossEntropyOptions,
 } from './loss.js';
+export { multiHeadAttentionForward, type MultiHeadAttentionOptions } from './attention.js';
+export { stochasticDepth, type StochasticDepthMode } from './stochastic_depth.js';
