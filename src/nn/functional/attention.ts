@@ -53,18 +53,28 @@ function checkShapes(q: Tensor, k: Tensor, v: Tensor, kpm: Tensor | null, mask: 
   return fail(`query should be unbatched 2D or batched 3D tensor but received ${q.ndim}-D query tensor`);
 }
 
+/**
+ * linear over the last dim, run as one [rows, in] x [in, out] product. NOTE: linear on [L, N, E] with a
+ * small N would run as L batched products of N rows each, several times slower for N = 1 (a batch-first
+ * input transposed to sequence-first).
+ */
+function project(x: Tensor, w: Tensor, b: Tensor | null): Tensor {
+  const E = x.shape[x.ndim - 1];
+  return linear(x.reshape(-1, E), w, b).view([...x.shape.slice(0, -1), w.shape[0]]);
+}
+
 /** q, k, v projected with the packed [3E, E] weight, sharing one matmul where the inputs are the same tensor. */
 function projectPacked(q: Tensor, k: Tensor, v: Tensor, w: Tensor, b: Tensor | null): Tensor[] {
   const E = q.shape[q.ndim - 1];
   if (k === v) {
-    if (q === k) return linear(q, w, b).chunk(3, -1);
+    if (q === k) return project(q, w, b).chunk(3, -1);
     const [wq, wkv] = w.split([E, 2 * E]);
     const [bq, bkv] = b === null ? [null, null] : b.split([E, 2 * E]);
-    return [linear(q, wq, bq), ...linear(k, wkv, bkv).chunk(2, -1)];
+    return [project(q, wq, bq), ...project(k, wkv, bkv).chunk(2, -1)];
   }
   const [wq, wk, wv] = w.chunk(3);
   const [bq, bk, bv] = b === null ? [null, null, null] : b.chunk(3);
-  return [linear(q, wq, bq), linear(k, wk, bk), linear(v, wv, bv)];
+  return [project(q, wq, bq), project(k, wk, bk), project(v, wv, bv)];
 }
 
 /** Appends one column to a mask (the key added by bias_k or zero attention): 0 / false, never masked. */
@@ -122,7 +132,7 @@ export function multiHeadAttentionForward(
     const { qProjWeight: wq = null, kProjWeight: wk = null, vProjWeight: wv = null } = options;
     if (wq === null || wk === null || wv === null) fail('use_separate_proj_weight is True but q_proj_weight, k_proj_weight or v_proj_weight is None');
     const [bq, bk, bv] = inProjBias === null ? [null, null, null] : inProjBias.chunk(3);
-    [q, k, v] = [linear(q, wq!, bq), linear(k, wk!, bk), linear(v, wv!, bv)];
+    [q, k, v] = [project(q, wq!, bq), project(k, wk!, bk), project(v, wv!, bv)];
   }
 
   let srcLen = k.shape[0];
