@@ -104,17 +104,15 @@ export class ZipWriter {
   finish(): void {
     const cdOffset = this.pos;
     for (const e of this.written) {
-      const bigSize = e.size >= this.zip64Above, bigOffset = e.offset >= this.zip64Above;
-      const extraLen = bigSize || bigOffset ? 4 + (bigSize ? 16 : 0) + (bigOffset ? 8 : 0) : 0;
+      // NOTE: once either needs 64 bits, all three of size, compressed size and offset go into the zip64
+      // field: miniz (PyTorch's zip reader) refuses a zip64 field shorter than 16 bytes.
+      const zip64 = e.size >= this.zip64Above || e.offset >= this.zip64Above;
+      const extraLen = zip64 ? 28 : 0;
       const c = new Bytes(46 + e.name.length + extraLen);
-      c.u32(0x02014b50).u16(extraLen ? 45 : 20).u16(extraLen ? 45 : 20).u16(0).u16(0).u16(0).u16(DOS_DATE).u32(e.crc)
-        .u32(bigSize ? LIMIT32 : e.size).u32(bigSize ? LIMIT32 : e.size).u16(e.name.length).u16(extraLen).u16(0)
-        .u16(0).u16(0).u32(0).u32(bigOffset ? LIMIT32 : e.offset).bytes(e.name);
-      if (extraLen) {
-        c.u16(0x0001).u16(extraLen - 4);
-        if (bigSize) c.u64(e.size).u64(e.size);
-        if (bigOffset) c.u64(e.offset);
-      }
+      c.u32(0x02014b50).u16(zip64 ? 45 : 20).u16(zip64 ? 45 : 20).u16(0).u16(0).u16(0).u16(DOS_DATE).u32(e.crc)
+        .u32(zip64 ? LIMIT32 : e.size).u32(zip64 ? LIMIT32 : e.size).u16(e.name.length).u16(extraLen).u16(0)
+        .u16(0).u16(0).u32(0).u32(zip64 ? LIMIT32 : e.offset).bytes(e.name);
+      if (zip64) c.u16(0x0001).u16(24).u64(e.size).u64(e.size).u64(e.offset);
       this.emit(c.buf);
     }
     const cdSize = this.pos - cdOffset;
