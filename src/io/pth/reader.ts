@@ -103,7 +103,8 @@ function readArchive(src: ByteSource): unknown {
   const value = unpickle(zip.readAll(pkl, MAX_PICKLE_BYTES), persistentLoad, file);
   const load = (s: PyStorage): Tensor => {
     const entry = zip.get(s.record)!;
-    return tensorFromByteSource(ANTORCHA_DTYPES[s.type.torchDType], [s.numel], zip.sequentialReader(entry));
+    // Small chunks keep each piece in cache between the file read, the CRC and the copy into native memory.
+    return tensorFromByteSource(ANTORCHA_DTYPES[s.type.torchDType], [s.numel], zip.sequentialReader(entry), 1 << 22);
   };
   return toJs(value, load, file);
 }

@@ -215,7 +215,7 @@ function writeArchive(obj: unknown, sink: ZipSink, zip64Above?: number): void {
     zip.add(`${PREFIX}/byteorder`, little.length, (emit) => emit(little));
     for (const r of records) {
       zip.add(`${PREFIX}/data/${r.key}`, r.numel * STORAGE_OF[r.dtype].itemsize, (emit) => {
-        if (r.numel > 0) forEachByteChunk(r.source, emit);
+        if (r.numel > 0) forEachByteChunk(r.source, emit, 1 << 22); // cache-sized pieces for the copy, CRC and write
       });
     }
     const version = new TextEncoder().encode('3\n');
