@@ -14,3 +14,5 @@ export * from './weights.js';
 export * from './presets.js';
 export * from './alexnet.js';
 export * from './resnet.js';
+export * from './efficientnet.js';
+export * from './vit.js';
