@@ -35,7 +35,7 @@ export interface MBConvConfig {
   numLayers: number;
 }
 
-/** channels * widthMult rounded to a multiple of 8 (torchvision's adjust_channels). */
+/** channels * widthMult rounded to a multiple of 8 (torchvision's adjust_channels). @example adjustChannels(40, 1.4); // 56 */
 export const adjustChannels = (channels: number, widthMult: number): number => makeDivisible(channels * widthMult, 8);
 
 /**

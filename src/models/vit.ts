@@ -107,7 +107,7 @@ export class VisionTransformer extends Module {
     zeros_(head.bias!);
   }
 
-  /** [N, 3, H, W] → [N, patches, hiddenDim]. */
+  /** [N, 3, H, W] → [N, patches, hiddenDim]. @example vit.processInput(torch.randn(1, 3, 224, 224)).shape; // [1, 196, 768] */
   processInput(x: Tensor): Tensor {
     if (x.ndim !== 4) throw new RangeError(`Expected a batch of images [N, 3, H, W], got [${x.shape.join(', ')}]`);
     const [n, , h, w] = x.shape;

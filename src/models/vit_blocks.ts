@@ -16,13 +16,16 @@ import { MultiheadAttention } from '../nn/modules/attention.js';
 import { normal_, xavierUniform_ } from '../nn/init.js';
 import type { LoadResult, StateDict } from '../nn/state_dict.js';
 
-/** torchvision's ViT norm: LayerNorm with eps 1e-6. */
+/** torchvision's ViT norm: LayerNorm with eps 1e-6. @example const ln = vitNorm(768); */
 export const vitNorm = (dim: number): Module => new LayerNorm(dim, { eps: 1e-6 });
 
 /**
  * Renames the keys of checkpoints written before torchvision 0.13, whose MLP blocks named their layers
  * `linear_1` / `linear_2`, to today's `0` / `3` (torchvision's MLPBlock._load_from_state_dict), for every
  * MLPBlock inside `root`.
+ *
+ * @example
+ * model.loadStateDict(renameLegacyMlpKeys(model, oldStateDict));
  */
 export function renameLegacyMlpKeys(root: Module, stateDict: StateDict | Map<string, Tensor>): Map<string, Tensor> {
   const out = stateDict instanceof Map ? new Map(stateDict) : new Map(Object.entries(stateDict));

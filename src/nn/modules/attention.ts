@@ -11,7 +11,7 @@ import { constant_, xavierNormal_, xavierUniform_ } from '../init.js';
 import { multiHeadAttentionForward } from '../functional/attention.js';
 import { Linear, type FactoryOptions } from './linear.js';
 
-/** The output projection: a Linear (PyTorch names the class this way to keep it out of dynamic quantisation). */
+/** The output projection: a Linear (PyTorch names the class this way to keep it out of dynamic quantisation). @example mha.out_proj.weight.shape; // [E, E] */
 export class NonDynamicallyQuantizableLinear extends Linear {}
 
 export interface MultiheadAttentionOptions extends FactoryOptions {
@@ -98,12 +98,12 @@ export class MultiheadAttention extends Module {
     this.resetParameters();
   }
 
-  /** True when key and value have embedDim features (one packed in_proj_weight). */
+  /** True when key and value have embedDim features (one packed in_proj_weight). @example new nn.MultiheadAttention(8, 2, { kdim: 4 }).qkvSameEmbedDim; // false */
   get qkvSameEmbedDim(): boolean {
     return this.kdim === this.embedDim && this.vdim === this.embedDim;
   }
 
-  /** PyTorch's _reset_parameters. */
+  /** PyTorch's _reset_parameters. @example torch.manualSeed(0); mha.resetParameters(); */
   resetParameters(): void {
     if (this.in_proj_weight !== null) xavierUniform_(this.in_proj_weight);
     else for (const w of [this.q_proj_weight, this.k_proj_weight, this.v_proj_weight]) xavierUniform_(w!);

@@ -39,7 +39,7 @@ export class SqueezeExcitation extends Module {
     this.scale_activation = (options.scaleActivation ?? (() => new Sigmoid()))();
   }
 
-  /** The per-channel gate, [N, C, 1, 1]. */
+  /** The per-channel gate, [N, C, 1, 1]. @example se.scale(x).shape; // [N, C, 1, 1] */
   scale(input: Tensor): Tensor {
     const s = this.activation.forward(this.fc1.forward(this.avgpool.forward(input)));
     return this.scale_activation.forward(this.fc2.forward(s));
