@@ -6,6 +6,9 @@
  * share one record holding just the span they cover, with their own offsets and strides, as PyTorch
  * saves views; other tensors get a record of their own.
  *
+ * JavaScript has one number type: an integral number is written as a Python int (1.0 comes back to
+ * PyTorch as 1), any other as a float; bigints are ints.
+ *
  * NOTE: PyTorch 1.13's weights_only unpickler has no opcode for Python floats (BINFLOAT came in 2.0), so a
  * checkpoint holding a non-integral number loads there only with weights_only=False; integers, strings,
  * booleans, None, lists, dicts and tensors load with weights_only=True.
