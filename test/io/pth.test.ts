@@ -220,6 +220,21 @@ test('hand-made pickles: every misuse of an opcode is refused', () => {
   assert.equal(torch.memory().numTensors, before);
 });
 
+test('deflated entries are read, but not when they claim more than 64 MiB (zip bombs)', () => {
+  const bomb = readFileSync(fixturePath('pth/nesting_bomb.pth'));
+  const zip = new ZipArchive(memorySource(bomb));
+  const pkl = zip.get('archive/data.pkl')!;
+  assert.equal(pkl.method, 8, 'the fixture is deflated');
+  assert.ok(zip.readAll(pkl, 1 << 20).length > 100000, 'and inflates');
+  // The first central-directory record is data.pkl's; its uncompressed size is at +24.
+  const first = bomb.indexOf(Buffer.from('PK\x01\x02', 'latin1'));
+  for (const [size, code, message] of [[2 ** 26 + 1, 'UnsupportedZip', /only entries up to 67108864 bytes/], [2 ** 25, 'CorruptZip', /claims 33554432 bytes from \d+ deflated/]] as const) {
+    const patched = Buffer.from(bomb);
+    patched.writeUInt32LE(size, first + 24);
+    assert.throws(() => pth.deserialize(patched), (e: unknown) => e instanceof PthError && e.code === code && message.test(e.message), `${size}`);
+  }
+});
+
 test('the writer round-trips through the reader: dtypes, views, non-contiguous and empty tensors, nested values', () => {
   const base = torch.arange(0, 12, 1, { dtype: 'float32' }).reshape(3, 4);
   const obj = {

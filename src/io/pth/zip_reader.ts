@@ -36,6 +36,13 @@ const CENTRAL_SIZE = 46;
 const LOCAL_SIZE = 30;
 /** Central directories above this are refused (a checkpoint has a few bytes per tensor). */
 const MAX_CENTRAL_DIRECTORY = 256 * 1024 * 1024;
+/**
+ * Deflated entries are inflated in memory, so their size is capped: torch.save stores every entry
+ * uncompressed, and a small compressed entry that claims gigabytes is a zip bomb.
+ */
+const MAX_DEFLATED = 64 * 1024 * 1024;
+/** Deflate cannot expand data more than about 1032 times. */
+const MAX_DEFLATE_RATIO = 1032;
 
 function view(b: Uint8Array): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -163,6 +170,12 @@ export class ZipArchive {
       if (method !== 0 && method !== 8) throw new PthError('UnsupportedZip', `entry ${JSON.stringify(name)} uses compression method ${method} (only stored and deflated entries are read)`, file);
       if (method === 0 && fields.compressedSize !== fields.size) {
         throw new PthError('CorruptZip', `stored entry ${JSON.stringify(name)} has compressed size ${fields.compressedSize} but size ${fields.size}`, file);
+      }
+      if (method === 8 && fields.size > MAX_DEFLATED) {
+        throw new PthError('UnsupportedZip', `entry ${JSON.stringify(name)} is deflated to ${fields.size} bytes; only entries up to ${MAX_DEFLATED} bytes may be compressed (torch.save stores them uncompressed)`, file);
+      }
+      if (method === 8 && fields.size > fields.compressedSize * MAX_DEFLATE_RATIO + 64) {
+        throw new PthError('CorruptZip', `entry ${JSON.stringify(name)} claims ${fields.size} bytes from ${fields.compressedSize} deflated bytes`, file);
       }
       if (this.entries.has(name)) throw new PthError('CorruptZip', `entry ${JSON.stringify(name)} appears twice`, file);
       const dataStart = this.checkLocalHeader(name, nameBytes, fields.headerOffset, end.cdOffset);
