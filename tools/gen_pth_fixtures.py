@@ -71,11 +71,14 @@ def archive(name, pkl, storages=None, prefix='archive', compress=False):
     """A torch.save-like zip with a hand-built data.pkl."""
     path = os.path.join(OUT, name)
     method = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    def entry(z, name, data):
+        z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), data, compress_type=method)
+
     with zipfile.ZipFile(path, 'w', method) as z:
-        z.writestr(f'{prefix}/data.pkl', pkl)
+        entry(z, f'{prefix}/data.pkl', pkl)
         for key, data in (storages or {}).items():
-            z.writestr(f'{prefix}/data/{key}', data)
-        z.writestr(f'{prefix}/version', '3\n')
+            entry(z, f'{prefix}/data/{key}', data)
+        entry(z, f'{prefix}/version', '3\n')
     return path
 
 
