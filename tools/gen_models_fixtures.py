@@ -92,6 +92,37 @@ for builder, kwargs in [(torchvision.models.resnet18, {'num_classes': 10}),
     init.append({'model': builder.__name__, 'kwargs': kwargs, 'seed': 0,
                  'first': {k: floats(v.reshape(-1)[:4].float()) for k, v in m.state_dict().items() if v.is_floating_point()}})
 
+# One training step of small ResNets (one block per stage): batch statistics, cross entropy, backward through
+# the residual additions and in-place ReLUs. Gradients are summarised by their first values and their norm,
+# from a float64 copy; PyTorch's own float32 error is stored with them, because the formula weights make
+# some of these gradients amplify rounding (Bottleneck's: PyTorch's float32 is off by a large part of them).
+def train_case(name, block, shape):
+    model = fill_(torchvision.models.resnet.ResNet(block, [1, 1, 1, 1], num_classes=3)).train()
+    model64 = copy.deepcopy(model).double()
+    x = formula_input(shape)
+    target = torch.arange(shape[0]) % 3
+    logits, logits64 = model(x), model64(x.double())
+    loss, loss64 = (torch.nn.functional.cross_entropy(y, target) for y in (logits, logits64))
+    loss.backward()
+    loss64.backward()
+    grads = {}
+    for (k, p), p64 in zip(model.named_parameters(), model64.parameters()):
+        g, g64 = p.grad.double(), p64.grad
+        grads[k] = {'first': [float(f'{v:.12g}') for v in g64.reshape(-1)[:4].tolist()], 'norm': g64.norm().item(),
+                    'numel': p.numel(), 'float32Error': (g - g64).abs().max().item()}
+    running = {k: floats(v.reshape(-1)[:4]) for k, v in model.state_dict().items() if k.endswith(('running_mean', 'running_var'))}
+    return {'name': name, 'block': block.__name__, 'inputShape': shape,
+            'logits64': {'shape': list(logits64.shape), 'dtype': 'float64', 'data': [float(f'{v:.12g}') for v in logits64.reshape(-1).tolist()]},
+            'logitsFloat32Error': (logits.double() - logits64).abs().max().item(),
+            'loss64': loss64.item(), 'lossFloat32Error': abs(loss.item() - loss64.item()), 'grads': grads, 'running': running}
+
+
+training = [train_case('BasicBlock [1, 1, 1, 1]', torchvision.models.resnet.BasicBlock, [2, 3, 128, 128]),
+            train_case('Bottleneck [1, 1, 1, 1]', torchvision.models.resnet.Bottleneck, [2, 3, 128, 128])]
+for c in training:
+    print(c['name'], 'worst PyTorch float32 gradient error / rms:',
+          f"{max(g['float32Error'] / (g['norm'] / g['numel'] ** 0.5) for g in c['grads'].values() if g['norm'] > 0):.2g}")
+
 # ImageClassification (the weights' preprocessing) on a small uint8 image, with sizes scaled down.
 k = torch.arange(3 * 40 * 50, dtype=torch.float64)
 img = ((torch.sin(k * 0.37) * 0.5 + 0.5) * 255).round().to(torch.uint8).reshape(3, 40, 50)
@@ -102,6 +133,6 @@ presets = {'image': img.reshape(-1).tolist(), 'imageShape': list(img.shape), 'cr
                         'resizeSize': ImageClassification(crop_size=224).resize_size[0]}}
 
 with open(OUT, 'w') as f:
-    json.dump({'torchvision': torchvision.__version__, 'cases': cases, 'reprs': reprs, 'init': init, 'preset': presets},
+    json.dump({'torchvision': torchvision.__version__, 'cases': cases, 'reprs': reprs, 'init': init, 'training': training, 'preset': presets},
               f, separators=(',', ':'))
 print(f'wrote {OUT}: {os.path.getsize(OUT) / 1024:.0f} KiB')

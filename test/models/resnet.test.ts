@@ -58,11 +58,10 @@ for (const init of zoo.init.filter((i) => i.model !== 'alexnet')) {
 }
 
 test('zeroInitResidual zeroes the last norm scale of every block (BasicBlock: bn2, Bottleneck: bn3)', () => {
-  const basic = models.resnet18({ zeroInitResidual: true, numClasses: 2 });
-  const bottleneck = models.resnet50({ zeroInitResidual: true, numClasses: 2 });
-  for (const [m, last] of [[basic, 'bn2'], [bottleneck, 'bn3']] as const) {
+  for (const [block, last] of [[models.BasicBlock, 'bn2'], [models.Bottleneck, 'bn3']] as const) {
+    const m = new models.ResNet(block, [1, 1, 1, 2], { zeroInitResidual: true, numClasses: 2 });
     const scales = Object.entries(m.stateDict()).filter(([k]) => /^layer\d\.\d+\.bn\d\.weight$/.test(k));
-    assert.ok(scales.length > 0);
+    assert.equal(scales.length, 5 * (block === models.Bottleneck ? 3 : 2));
     for (const [k, v] of scales) {
       const values = Array.from(v.dataSync() as Float32Array);
       assert.ok(values.every((x) => x === (k.endsWith(`${last}.weight`) ? 0 : 1)), k);
@@ -78,7 +77,7 @@ test('bad options fail with a clear error', () => {
 });
 
 test('replaceStrideWithDilation keeps layer4 at the resolution of layer3 (Bottleneck)', () => {
-  const m = models.resnet50({ numClasses: 3, replaceStrideWithDilation: [false, false, true] }).eval();
+  const m = new models.ResNet(models.Bottleneck, [1, 1, 1, 2], { numClasses: 3, replaceStrideWithDilation: [false, false, true] }).eval();
   const conv = m.layer4.at(1) as models.Bottleneck;
   assert.deepEqual([conv.conv2.dilation, conv.conv2.padding], [[2, 2], [2, 2]]);
   torch.tidy(() => {

@@ -30,6 +30,14 @@ export interface ZooFixture {
   cases: ModelCase[];
   reprs: Record<string, string>;
   init: { model: string; kwargs: Record<string, unknown>; seed: number; first: Record<string, number[]> }[];
+  training: {
+    name: string; block: 'BasicBlock' | 'Bottleneck'; inputShape: number[];
+    /** PyTorch's float64 step, and how far PyTorch's float32 step is from it. */
+    logits64: EncodedTensor; logitsFloat32Error: number; loss64: number; lossFloat32Error: number;
+    grads: Record<string, { first: number[]; norm: number; numel: number; float32Error: number }>;
+    /** First running statistics after the step (float32). */
+    running: Record<string, number[]>;
+  }[];
   preset: {
     image: number[]; imageShape: number[]; cropSize: number; resizeSize: number; output: EncodedTensor;
     defaults: { mean: number[]; std: number[]; resizeSize: number };
