@@ -230,7 +230,8 @@ function writeArchive(obj: unknown, sink: ZipSink, zip64Above?: number): void {
 }
 
 /**
- * Serializes `obj` to the bytes of a `.pth` checkpoint (torch.save into a buffer).
+ * Serializes `obj` to the bytes of a `.pth` checkpoint (torch.save into a buffer). `zip64Above` lowers the
+ * size from which zip64 records are written (normally 4 GiB), for testing readers without huge files.
  *
  * @example
  * const bytes = pth.serialize({ 'fc.weight': torch.ones([2, 2]) });
