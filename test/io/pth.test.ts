@@ -202,6 +202,7 @@ test('hand-made pickles: every misuse of an opcode is refused', () => {
     ['a huge offset', tensor('K\x04\x85', 'K\x01\x85', ')R', '\x8a\x08\x00\x00\x00\x00\x00\x00\x00\x01'), 'InvalidTensor', /storage offset must be a non-negative integer/],
     ['17 dims', tensor(`(${'K\x01'.repeat(17)}t`, `(${'K\x01'.repeat(17)}t`), 'InvalidTensor', /17 dims/],
     ['a bare class as a value', cat('\x80\x02ccollections\nOrderedDict\n.'), 'InvalidStructure', /cannot be a value/],
+    ['a key of 2^40 tuples (memo doubling)', cat('\x80\x02}N', ...Array.from({ length: 40 }, (_, i) => [0x71, i, 0x68, i, 0x86]), 'Ns.'), 'TooLarge', /tuple more than 65536 characters/],
     ['_codecs.encode with another codec', cat('\x80\x02c_codecs\nencode\n', X('x'), X('rot13'), '\x86R.'), 'ForbiddenCall', /_codecs\.encode/],
   ];
   const before = torch.memory().numTensors;

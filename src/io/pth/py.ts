@@ -108,6 +108,10 @@ export function typeName(v: PyValue): string {
 
 const identities = new WeakMap<object, number>();
 let nextIdentity = 0;
+/** Hashes of tuples, once each: a tuple holding the same tuple twice, 40 levels deep, has 2^40 leaves. */
+const tupleHashes = new WeakMap<PyTuple, string>();
+/** Longer keys are refused (the tuples that reach it are size bombs, not checkpoint data). */
+const MAX_KEY_LENGTH = 1 << 16;
 
 /**
  * A string that is equal for keys Python considers equal (so 1, 1.0 and True are one key), refusing the
@@ -123,7 +127,15 @@ export function hashKey(v: PyValue, depth: number): string {
     case 'string': return `s${v}`;
     default: break;
   }
-  if (v instanceof PyTuple) return `t${JSON.stringify(v.items.map((x) => hashKey(x, depth + 1)))}`;
+  if (v instanceof PyTuple) {
+    let h = tupleHashes.get(v);
+    if (h === undefined) {
+      h = `t${JSON.stringify(v.items.map((x) => hashKey(x, depth + 1)))}`;
+      if (h.length > MAX_KEY_LENGTH) throw new PthError('TooLarge', `a dict key or set item is a tuple more than ${MAX_KEY_LENGTH} characters long`);
+      tupleHashes.set(v, h);
+    }
+    return h;
+  }
   if (v instanceof PyGlobal) return `g${v.path}`;
   if (v instanceof PyBytes) return `y${Buffer.from(v.data).toString('hex')}`;
   if (v instanceof PyTensor || v instanceof PyStorage) {
