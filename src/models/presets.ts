@@ -10,17 +10,23 @@ import { Resize } from '../data/transforms/resize.js';
 import { CenterCrop } from '../data/transforms/crop.js';
 import { Normalize } from '../data/transforms/normalize.js';
 
-/** ImageNet's per-channel mean and standard deviation (RGB), as torchvision's weights use. */
-export const IMAGENET_MEAN = [0.485, 0.456, 0.406];
-export const IMAGENET_STD = [0.229, 0.224, 0.225];
+/**
+ * ImageNet's per-channel mean and standard deviation (RGB), as torchvision's weights use.
+ *
+ * @example
+ * new transforms.Normalize(models.IMAGENET_MEAN, models.IMAGENET_STD);
+ */
+export const IMAGENET_MEAN: readonly number[] = Object.freeze([0.485, 0.456, 0.406]);
+/** @example new transforms.Normalize(models.IMAGENET_MEAN, models.IMAGENET_STD); */
+export const IMAGENET_STD: readonly number[] = Object.freeze([0.229, 0.224, 0.225]);
 
 export interface ImageClassificationOptions {
   /** Side of the square center crop (224 for the AlexNet and ResNet v1 weights). */
   cropSize: number;
   /** The short side is resized to this first. Default 256. */
   resizeSize?: number;
-  mean?: number[];
-  std?: number[];
+  mean?: readonly number[];
+  std?: readonly number[];
   /** Default 'bilinear' (without antialiasing, as torchvision does for tensors). */
   interpolation?: 'bilinear' | 'nearest';
 }

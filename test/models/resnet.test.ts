@@ -1,11 +1,10 @@
 /**
  * ResNets against torchvision 0.14: state-dict keys, order and shapes; eval logits with the formula weights;
- * the printed module; the seeded initialisation; zeroInitResidual.
+ * the printed module; the seeded initialisation; zeroInitResidual; dilation. Training: resnet_training.test.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
-import { nn } from '../../src/index.js';
 import { models } from '../../src/models/index.js';
 import { fillFormula, formulaInput } from './formula_weights.js';
 import { build, compareLogits, describeReport, keysOf, zoo, type ModelCase } from './zoo_fixture.js';
@@ -29,7 +28,7 @@ for (const cases of groups.values()) {
     model.eval();
     for (const c of cases) {
       torch.tidy(() => {
-        const logits = torch.noGrad(() => (model as nn.Module).forward(formulaInput(c.inputShape)) as torch.Tensor);
+        const logits = torch.noGrad(() => model.forward(formulaInput(c.inputShape)) as torch.Tensor);
         t.diagnostic(describeReport(c, compareLogits(logits, c)));
       });
     }
