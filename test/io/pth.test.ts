@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as torch from '../../src/index.js';
@@ -324,6 +324,25 @@ test('the writer refuses what a checkpoint cannot hold, and writes nothing', () 
   assert.throws(() => save({ a: torch.ones([1]) }, path, { metadata: { a: 'b' } }), /metadata option applies to safetensors files only/);
   assert.deepEqual(readdirSync(dir), [], 'nothing written, no temporary file left');
 }));
+
+test('a safetensors file whose header length looks like a pickle opcode is not taken for a legacy file', () => withDir((dir) => {
+  const path = join(dir, 'odd.safetensors');
+  // Pad the metadata until the header is 640 bytes: the file then starts 80 02, like a protocol-2 pickle.
+  let pad = 0;
+  while (readHeaderLength(safetensors.serialize({ a: torch.ones([2]) }, { pad: 'x'.repeat(pad) })) < 640) pad++;
+  const bytes = safetensors.serialize({ a: torch.ones([2]) }, { pad: 'x'.repeat(pad) });
+  assert.deepEqual([...bytes.subarray(0, 2)], [0x80, 0x02]);
+  writeFileSync(path, bytes);
+  const back = load(path) as Record<string, Tensor>;
+  assert.deepEqual(back.a.tolist(), [1, 1]);
+  disposeAll(back);
+  assert.equal(pth.sniff(readFileSync(fixturePath('pth/legacy.pt'))), 'legacy');
+  assert.equal(pth.sniff(Uint8Array.from([0x80, 0x02, 0x7d, 0x71, 0x00, 0x58, 0x01, 0x00, 0x00])), 'legacy', 'any other pickle');
+}));
+
+function readHeaderLength(bytes: Uint8Array): number {
+  return Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+}
 
 test('torch.save picks the format by extension, torch.load by content', () => withDir((dir) => {
   const sd = { 'fc.weight': torch.randn([2, 3]), 'fc.bias': torch.zeros([2]) };

@@ -22,18 +22,33 @@ const MAX_PICKLE_BYTES = 256 * 1024 * 1024;
 /** What the first bytes of a file say it is. */
 export type PthKind = 'zip' | 'legacy' | 'other';
 
+/** How torch.save's legacy format begins: a protocol-2 pickle of the magic number 0x1950a86a20f9469cfc6c. */
+const LEGACY_MAGIC = [0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19];
+/** safetensors headers are at most 100 MB, so a larger little-endian length in front means another format. */
+const SAFETENSORS_MAX_HEADER = 100_000_000n;
+
 /**
- * Classifies a file by its first bytes: a zip archive (torch.save since 1.6), PyTorch's legacy format (a
- * bare pickle stream, or the tar archive of versions before 0.4), or something else.
+ * Classifies a file by its first bytes: a zip archive (torch.save since 1.6), PyTorch's legacy format (the
+ * pickle stream of 0.4 to 1.5, or the tar archive before), or something else (safetensors, say).
+ *
+ * NOTE: a safetensors file begins with its header length, which may look like a pickle's first two bytes
+ * (a 640-byte header is 80 02 00 00 ...); only the legacy magic number, or a length no safetensors file
+ * can have, makes it a pickle.
  *
  * @example
  * sniff(head) === 'zip'
  */
 export function sniff(head: Uint8Array): PthKind {
   if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) return 'zip';
-  if (head.length >= 2 && head[0] === 0x80 && head[1] >= 2 && head[1] <= 5) return 'legacy';
+  if (head.length >= 2 && head[0] === 0x80 && head[1] >= 2 && head[1] <= 5) {
+    if (LEGACY_MAGIC.every((b, i) => 2 + i >= head.length || head[2 + i] === b)) return 'legacy';
+    if (head.length < 8) return 'legacy'; // too short for a safetensors file
+    const length = new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true);
+    if (length > SAFETENSORS_MAX_HEADER) return 'legacy';
+  }
+  const tarMember = new TextDecoder('latin1').decode(head.subarray(0, 9));
   const ustar = [0x75, 0x73, 0x74, 0x61, 0x72];
-  if (head.length >= 262 && ustar.every((b, i) => head[257 + i] === b)) return 'legacy';
+  if (tarMember === 'sys_info\0' && head.length >= 262 && ustar.every((b, i) => head[257 + i] === b)) return 'legacy';
   return 'other';
 }
 
