@@ -138,11 +138,10 @@ export function deserialize(bytes: Uint8Array): unknown {
  * Loads a `.pth` / `.pt` file written by torch.save (PyTorch 1.6 or later), like PyTorch's
  * `torch.load(path, map_location='cpu', weights_only=True)`: state dicts come back as plain objects in their
  * key order (JavaScript puts integer-like string keys such as "10" first; dicts with a non-string key
- * come back as Maps, in order), tensors keep their dtype, and views that
- * shared a storage share memory. Parameters become tensors keeping `requires_grad`; Python ints beyond
- * 2^53 become bigints; attributes set on an OrderedDict (a state dict's `_metadata`, module versions) are
- * checked to be a dict and dropped. Nothing in the file is executed; anything other than data gives a
- * PthError.
+ * come back as Maps, in order), tensors keep their dtype, and views that shared a storage share memory.
+ * Parameters become tensors keeping `requires_grad`; Python ints beyond 2^53 become bigints; attributes
+ * set on an OrderedDict (a state dict's `_metadata`, module versions) are checked to be a dict and
+ * dropped. Nothing in the file is executed; anything other than data gives a PthError.
  *
  * @example
  * const sd = pth.loadFile('resnet18.pth') as Record<string, Tensor>;
