@@ -29,6 +29,7 @@ export { device, cuda, Device } from './device.js';
 export { linear } from './ops/linalg.js';
 export * as optim from './optim/index.js';
 export * as nn from './nn/index.js';
+export * as hub from './hub/index.js';
 export { save, load, SafetensorsError, safetensors, PthError, pth } from './io/index.js';
 export type { Saveable, SaveOptions } from './io/index.js';
 

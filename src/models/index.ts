@@ -11,6 +11,7 @@
  */
 export * as models from './index.js';
 export * from './weights.js';
+export * from './weights_registry.js';
 export * from './presets.js';
 export * from './alexnet.js';
 export * from './resnet.js';

@@ -8,9 +8,14 @@ import { load } from '../io/checkpoint.js';
 import type { Module } from '../nn/module.js';
 import type { StateDict } from '../nn/state_dict.js';
 import { BatchNormBase } from '../nn/modules/batchnorm.js';
+import { cachedFile } from '../hub/index.js';
+import { isWeightsEntry, type WeightsEntry } from './weights_registry.js';
 
-/** A checkpoint path ('resnet50.pth', 'resnet50.safetensors') or a state dict already in memory. */
-export type WeightsSource = string | StateDict | Map<string, Tensor>;
+/**
+ * A checkpoint path ('resnet50.pth', 'resnet50.safetensors'), a state dict already in memory, or a registry
+ * entry (`models.ResNet50_Weights.IMAGENET1K_V2`: downloaded once into the hub cache, hash-checked).
+ */
+export type WeightsSource = string | StateDict | Map<string, Tensor> | WeightsEntry;
 
 /** Options every model builder takes. */
 export interface BuilderOptions {
@@ -57,12 +62,13 @@ function addMissingBatchCounters(model: Module, given: Map<string, Tensor>): Ten
  * const m = loadWeights(new ResNet(Bottleneck, [3, 4, 6, 3]), 'resnet50.pth');
  */
 export function loadWeights<M extends Module>(model: M, weights: WeightsSource): M {
-  const fromFile = typeof weights === 'string';
+  const fromFile = typeof weights === 'string' || isWeightsEntry(weights);
   let source: Map<string, Tensor>;
-  if (fromFile) source = new Map(Object.entries(readStateDict(weights)));
+  if (typeof weights === 'string') source = new Map(Object.entries(readStateDict(weights)));
+  else if (isWeightsEntry(weights)) source = new Map(Object.entries(readStateDict(cachedFile(weights.url, { sha256: weights.sha256 }))));
   else if (weights instanceof Map) source = new Map(weights);
   else if (isTensorRecord(weights)) source = new Map(Object.entries(weights));
-  else throw new TypeError('weights must be a checkpoint path or a state dict (parameter name → Tensor)');
+  else throw new TypeError('weights must be a checkpoint path, a state dict (parameter name → Tensor) or a weights entry');
   const added = addMissingBatchCounters(model, source);
   try {
     model.loadStateDict(source);
