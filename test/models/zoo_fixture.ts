@@ -31,7 +31,7 @@ export interface ZooFixture {
   reprs: Record<string, string>;
   init: { model: string; kwargs: Record<string, unknown>; seed: number; first: Record<string, number[]> }[];
   training: {
-    name: string; block: 'BasicBlock' | 'Bottleneck'; inputShape: number[];
+    name: string; block: 'BasicBlock' | 'Bottleneck'; inputShape: number[]; inputShift: number;
     /** PyTorch's float64 step, and how far PyTorch's float32 step is from it. */
     logits64: EncodedTensor; logitsFloat32Error: number; loss64: number; lossFloat32Error: number;
     grads: Record<string, { first: number[]; norm: number; numel: number; float32Error: number }>;
