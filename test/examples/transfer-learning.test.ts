@@ -1,0 +1,108 @@
+/**
+ * The lesson's transfer learning: frozen parameters stay bit-identical and get no gradient, the new head
+ * learns, and the frozen backbone's forward keeps no graph (so its backward costs nothing); the runnable
+ * pieces (one-channel ResNet-18, class slices) and `antorcha finetune` end to end on a tiny data set.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as torch from '../../src/index.js';
+import { nn, type Tensor } from '../../src/index.js';
+import { classesSlice, fashionResNet18, freezeAndReplaceHead, transferLearning } from '../../examples/transfer-learning.js';
+import { finetune } from '../../src/cli/finetune.js';
+import { makeTinyFashionMnist } from '../cli/tiny_fashion.js';
+
+const snapshot = (m: nn.Module) => new Map([...m.namedParameters()].map(([k, p]) => [k, Float32Array.from(p.dataSync() as Float32Array)]));
+
+test('the lesson program: a frozen ResNet-50 with a new fc; one Adam step changes only fc', () => {
+  torch.manualSeed(0);
+  const { model, optimizer } = transferLearning(null, 5);
+  assert.equal(model.fc.outFeatures, 5);
+  assert.equal(model.fc.inFeatures, 2048);
+  const before = snapshot(model);
+  model.train();
+  torch.tidy(() => {
+    const x = torch.randn([2, 3, 64, 64]);
+    const loss = new nn.CrossEntropyLoss().forward(model.forward(x), torch.tensor([1, 3], { dtype: 'int64' }));
+    optimizer.zeroGrad();
+    loss.backward();
+    optimizer.step();
+  });
+  for (const [k, p] of model.namedParameters()) {
+    const now = p.dataSync() as Float32Array;
+    const same = before.get(k)!.every((v, i) => Object.is(v, now[i]));
+    if (k.startsWith('fc.')) {
+      assert.ok(!same, `${k} should have been updated`);
+      assert.ok(p.grad !== null);
+    } else {
+      assert.ok(same, `${k} must stay bit-identical`);
+      assert.equal(p.grad, null, `${k} must get no gradient`);
+    }
+  }
+  torch.dispose([model.parameters(), model.buffers()]);
+});
+
+test('a frozen backbone records no graph: the forward keeps only what the new head needs', () => {
+  torch.manualSeed(0);
+  const model = fashionResNet18(5);
+  model.train();
+  const x = torch.randn([32, 1, 28, 28]);
+  // Bytes still held once the forward's scope has ended: the logits plus what the graph saved for the backward.
+  const kept = () => {
+    const base = torch.memory().numBytes;
+    const logits = torch.tidy(() => model.forward(x));
+    const held = torch.memory().numBytes - base;
+    assert.equal(logits.requiresGrad, true);
+    torch.tidy(() => logits.sum().backward()); // frees the graph
+    logits.dispose();
+    return held;
+  };
+  const full = kept();
+  freezeAndReplaceHead(model, 5);
+  const frozen = kept();
+  // Trainable: every layer's activations are saved for the backward (megabytes at this batch); frozen: the
+  // activations die with the forward's scope, and only the head's input [32, 512] and the logits [32, 5] remain.
+  assert.ok(full > 4 * 1024 * 1024, `full model kept ${full} bytes`);
+  assert.equal(frozen, (32 * 512 + 32 * 5) * 4, 'frozen backbone: only the head input and the logits');
+  torch.dispose([x, model.parameters(), model.buffers()]);
+});
+
+test('classesSlice keeps the chosen classes and shifts their labels to start at 0', () => {
+  torch.tidy(() => {
+    const images = torch.arange(6).float().view([6, 1, 1, 1]);
+    const labels = torch.tensor([0, 7, 5, 9, 4, 6], { dtype: 'int64' });
+    const [x, y] = classesSlice(images, labels, 5, 9);
+    assert.deepEqual(x.view(-1).tolist(), [1, 2, 3, 5]);
+    assert.deepEqual(y.tolist(), [2, 0, 4, 1]);
+  });
+});
+
+test('antorcha finetune: pre-trains, saves backbone.pth, trains the head on the frozen backbone, writes the files', async () => {
+  const root = makeTinyFashionMnist(400, 200);
+  const out = mkdtempSync(join(tmpdir(), 'finetune-'));
+  const lines: string[] = [];
+  try {
+    const before = torch.memory().numTensors;
+    const result = await finetune({
+      data: root, out, epochs: 2, pretrainEpochs: 1, batchSize: 32, baseline: true,
+      stdout: { write: (s: string) => lines.push(s) },
+    });
+    for (const f of [result.files.backbone, result.files.metrics, result.files.checkpoint, result.files.svg, result.files.png]) {
+      assert.ok(existsSync(f), `${f} written`);
+    }
+    assert.equal(result.metrics.length, 2);
+    assert.ok(result.accuracy > 0.2 && result.baselineAccuracy !== null, `accuracy ${result.accuracy}`);
+    // The backbone file is a PyTorch .pth state dict of the one-channel ResNet-18.
+    const state = torch.load(result.files.backbone) as Record<string, Tensor>;
+    assert.deepEqual(state['conv1.weight'].shape, [64, 1, 7, 7]);
+    assert.deepEqual(state['fc.weight'].shape, [5, 512]);
+    torch.dispose(state);
+    assert.ok(lines.some((l) => l.includes('head test accuracy on classes 5-9')));
+    assert.equal(torch.memory().numTensors, before, 'everything freed');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(out, { recursive: true, force: true });
+  }
+});
