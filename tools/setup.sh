@@ -34,7 +34,8 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   # npm ci also builds the native addon (the package's install script).
   say "installing npm packages and building the native addon (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  # onnxruntime-node (a benchmark-only dev dependency) would otherwise try to download GPU libraries.
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 fi
 
 addon=build/Release/antorcha.node

@@ -1,0 +1,99 @@
+/**
+ * W5: torchvision's ResNet-50 (random weights), batch 8, 224×224 — eval images/s against PyTorch
+ * (bench/pytorch/w5.py) and onnxruntime-node (the same model exported by torch.onnx.export,
+ * bench/ort_resnet50.ts), and the lesson's transfer-learning step (every parameter frozen, a new fc
+ * Linear(2048, 5), Adam on fc, train mode) against PyTorch. Each round runs the three sides in turn, the
+ * other two in fresh processes; the table gives medians.
+ *
+ *   node dist/bench/resnet50.js [--threads 2] [--rounds 5] [--steps 3] [--onnx resnet50.onnx]
+ *
+ * Without --onnx the model is exported into a temporary folder first (Debian's PyTorch, a few seconds).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as torch from '../src/index.js';
+import { nn, optim, type Tensor } from '../src/index.js';
+import { models } from '../src/models/index.js';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const script = (name: string) => here(`../../bench/pytorch/${name}`);
+
+function ours(steps: number): { infer: number; transfer_step: number } {
+  torch.manualSeed(0);
+  const model = models.resnet50();
+  const x = torch.keep(torch.randn([8, 3, 224, 224]));
+  model.eval();
+  const forward = () => torch.tidy(() => torch.noGrad(() => { model.forward(x).dataSync(); }));
+  forward();
+  let t = performance.now();
+  for (let i = 0; i < steps; i++) forward();
+  const infer = (steps * 8) / ((performance.now() - t) / 1000);
+
+  for (const p of model.parameters()) p.requiresGrad = false;
+  const oldHead = model.fc;
+  model.fc = new nn.Linear(model.fc.inFeatures, 5);
+  torch.dispose(oldHead.parameters());
+  const optimizer = new optim.Adam(model.fc.parameters(), { lr: 0.001 });
+  const criterion = new nn.CrossEntropyLoss();
+  const y = torch.keep(torch.randint(0, 5, [8]));
+  model.train();
+  const step = () => torch.tidy(() => {
+    optimizer.zeroGrad();
+    const loss = criterion.forward(model.forward(x) as Tensor, y);
+    loss.backward();
+    optimizer.step();
+  });
+  step();
+  t = performance.now();
+  for (let i = 0; i < steps; i++) step();
+  const transferStep = (steps * 8) / ((performance.now() - t) / 1000);
+  torch.dispose([x, y, model.parameters(), model.buffers(), [...optimizer.state.values()].flatMap((s) => Object.values(s))]);
+  return { infer, transfer_step: transferStep };
+}
+
+function child(command: string, args: string[]): Record<string, number> {
+  const r = spawnSync(command, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${r.stderr || r.error}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function main(): void {
+  const args = process.argv.slice(2);
+  const arg = (name: string, fallback: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : fallback;
+  };
+  const threads = Number(arg('--threads', '2')), rounds = Number(arg('--rounds', '5')), steps = Number(arg('--steps', '3'));
+  let onnx = arg('--onnx', '');
+  if (!onnx) {
+    onnx = join(mkdtempSync(join(tmpdir(), 'w5-')), 'resnet50.onnx');
+    child('/usr/bin/python3', [script('export_resnet50_onnx.py'), onnx]);
+  }
+  if (!existsSync(onnx)) throw new Error(`no ONNX model at ${onnx}`);
+  torch.setNumThreads(threads);
+  const a = { infer: [] as number[], transfer_step: [] as number[] };
+  const p = { infer: [] as number[], transfer_step: [] as number[] };
+  const o: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const mine = ours(steps);
+    const theirs = child('/usr/bin/python3', [script('w5.py'), String(threads), String(steps)]);
+    const ort = child(process.execPath, [here('./ort_resnet50.js'), onnx, String(threads), String(steps)]);
+    a.infer.push(mine.infer); a.transfer_step.push(mine.transfer_step);
+    p.infer.push(theirs.infer); p.transfer_step.push(theirs.transfer_step);
+    o.push(ort.infer);
+    console.error(`round ${r + 1}/${rounds}: eval antorcha ${mine.infer.toFixed(1)}, PyTorch ${theirs.infer.toFixed(1)}, `
+      + `onnxruntime ${ort.infer.toFixed(1)} img/s; transfer step antorcha ${mine.transfer_step.toFixed(1)}, PyTorch ${theirs.transfer_step.toFixed(1)} img/s`);
+  }
+  const f = (v: number) => v.toFixed(1);
+  console.log(`\nW5 ResNet-50, batch 8, 224x224: ${threads} thread(s) each, medians of ${rounds} rounds of ${steps} timed steps`);
+  console.log('| case | antorcha | PyTorch | onnxruntime-node | vs PyTorch | vs onnxruntime |\n|---|---:|---:|---:|---:|---:|');
+  console.log(`| eval (images/s) | ${f(median(a.infer))} | ${f(median(p.infer))} | ${f(median(o))} | ${(median(a.infer) / median(p.infer)).toFixed(2)}x | ${(median(a.infer) / median(o)).toFixed(2)}x |`);
+  console.log(`| transfer step (images/s) | ${f(median(a.transfer_step))} | ${f(median(p.transfer_step))} | | ${(median(a.transfer_step) / median(p.transfer_step)).toFixed(2)}x | |`);
+}
+
+main();
