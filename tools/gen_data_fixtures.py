@@ -151,7 +151,8 @@ def gen_transforms():
     out['input'] = {'shape': list(x.shape), 'values': x.flatten().tolist()}
     cases = []
     for size in [[3, 4], [10, 9], [5, 7], [1, 1], [7, 3]]:
-        for mode, interp in [('bilinear', T.InterpolationMode.BILINEAR), ('nearest', T.InterpolationMode.NEAREST)]:
+        for mode, interp in [('bilinear', T.InterpolationMode.BILINEAR), ('nearest', T.InterpolationMode.NEAREST),
+                             ('bicubic', T.InterpolationMode.BICUBIC)]:
             y = T.Resize(size, interpolation=interp, antialias=False)(x)
             cases.append({'op': 'resize', 'size': size, 'mode': mode, 'shape': list(y.shape), 'values': y.flatten().tolist()})
     y = T.Resize(4, antialias=False)(x)  # smaller edge to 4
@@ -160,6 +161,10 @@ def gen_transforms():
     out['input_uint8'] = {'shape': list(xu.shape), 'values': xu.flatten().tolist()}
     y = T.Resize([8, 11], antialias=False)(xu)
     cases.append({'op': 'resize_uint8', 'size': [8, 11], 'mode': 'bilinear', 'shape': list(y.shape), 'values': y.flatten().tolist()})
+    # Cubic weights overshoot: torchvision clamps to [0, 255] before rounding back to uint8.
+    for size in [[8, 11], [3, 4]]:
+        y = T.Resize(size, interpolation=T.InterpolationMode.BICUBIC, antialias=False)(xu)
+        cases.append({'op': 'resize_uint8', 'size': size, 'mode': 'bicubic', 'shape': list(y.shape), 'values': y.flatten().tolist()})
     for size in [[3, 4], [4, 6], [5, 7], [8, 10], [2, 9]]:
         y = T.CenterCrop(size)(x)
         cases.append({'op': 'center_crop', 'size': size, 'shape': list(y.shape), 'values': y.flatten().tolist()})

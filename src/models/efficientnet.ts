@@ -120,10 +120,10 @@ export function efficientnetConfig(widthMult: number, depthMult: number): MBConv
 }
 
 /**
- * The preprocessing a set of pretrained weights expects, as data: ImageClassification's options, with
- * 'bicubic' among the interpolations (the EfficientNet weights use it).
+ * The preprocessing a set of pretrained weights expects, as data: ImageClassification's options (the
+ * EfficientNet weights resize bicubically); `new ImageClassification(preset)` builds the transform.
  */
-export interface ClassificationPreset extends Omit<ImageClassificationOptions, 'interpolation'> {
+export interface ClassificationPreset extends ImageClassificationOptions {
   resizeSize: number;
   interpolation: 'bilinear' | 'bicubic';
   mean: number[];

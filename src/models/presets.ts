@@ -6,7 +6,7 @@ import type { Tensor } from '../tensor.js';
 import { tidy } from '../memory/scope.js';
 import { getDefaultDType, isFloating } from '../dtype.js';
 import { Transform, isHwcImage } from '../data/transforms/transform.js';
-import { Resize } from '../data/transforms/resize.js';
+import { Resize, type Interpolation } from '../data/transforms/resize.js';
 import { CenterCrop } from '../data/transforms/crop.js';
 import { Normalize } from '../data/transforms/normalize.js';
 
@@ -27,8 +27,8 @@ export interface ImageClassificationOptions {
   resizeSize?: number;
   mean?: readonly number[];
   std?: readonly number[];
-  /** Default 'bilinear' (without antialiasing, as torchvision does for tensors). */
-  interpolation?: 'bilinear' | 'nearest';
+  /** Default 'bilinear'; 'bicubic' for the EfficientNet weights (no antialiasing, as torchvision does for tensors). */
+  interpolation?: Interpolation;
 }
 
 /**
@@ -47,7 +47,7 @@ export class ImageClassification extends Transform {
   readonly resizeSize: number;
   readonly mean: number[];
   readonly std: number[];
-  readonly interpolation: 'bilinear' | 'nearest';
+  readonly interpolation: Interpolation;
   private readonly resize: Resize;
   private readonly crop: CenterCrop;
   private readonly normalize: Normalize;

@@ -5,6 +5,7 @@
  * as a builder's `weights` downloads it once into the hub cache (shared with PyTorch's) and loads it.
  */
 import { ImageClassification } from './presets.js';
+import type { Interpolation } from '../data/transforms/resize.js';
 import { IMAGENET_CATEGORIES, WEIGHTS_TABLE } from './weights_registry_data.js';
 
 export { IMAGENET_CATEGORIES } from './weights_registry_data.js';
@@ -28,7 +29,7 @@ export interface WeightsEntry {
     readonly acc1: number;
     readonly acc5: number;
   };
-  /** The preprocessing as a transform. Bicubic entries (EfficientNet) are not available as one yet. */
+  /** The preprocessing as a transform (torchvision's ImageClassification with this entry's sizes). */
   transforms(): ImageClassification;
 }
 
@@ -52,10 +53,7 @@ function makeEnum<K extends keyof Table>(enumName: K): EnumOf<K> {
       preprocessing,
       meta: Object.freeze({ categories: IMAGENET_CATEGORIES, numParams: e.numParams, acc1: e.acc1, acc5: e.acc5 }),
       transforms(): ImageClassification {
-        if (e.interpolation !== 'bilinear') {
-          throw new RangeError(`${enumName}.${name}: ${e.interpolation} resizing is not available; build the preprocessing from .preprocessing`);
-        }
-        return new ImageClassification({ cropSize: e.cropSize, resizeSize: e.resizeSize, interpolation: 'bilinear' });
+        return new ImageClassification({ cropSize: e.cropSize, resizeSize: e.resizeSize, interpolation: e.interpolation as Interpolation });
       },
     });
   }

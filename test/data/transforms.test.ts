@@ -7,7 +7,7 @@ import { loadFixture } from '../helpers.js';
 
 interface Encoded { shape: number[]; values: number[] }
 interface Case {
-  op: string; size?: number | number[]; mode?: 'bilinear' | 'nearest'; shape: number[]; values: number[];
+  op: string; size?: number | number[]; mode?: 'bilinear' | 'bicubic' | 'nearest'; shape: number[]; values: number[];
   seed?: number; padding?: number; outputs?: number[][]; p?: number; flipped?: boolean[]; mean?: number[]; std?: number[];
 }
 const fx = loadFixture<{ input: Encoded; input_uint8: Encoded; hwc_uint8: Encoded; cases: Case[] }>('data/transforms.json');
@@ -21,18 +21,22 @@ function close(actual: Tensor, shape: number[], values: number[], atol: number, 
   }
 }
 
-test('Resize (bilinear and nearest) matches torchvision on float and uint8 images', () => {
+test('Resize (bilinear, bicubic and nearest) matches torchvision on float and uint8 images', () => {
   const x = make(fx.input);
   for (const c of fx.cases.filter((k) => k.op === 'resize')) {
     const r = new transforms.Resize(c.size as number, { interpolation: c.mode });
     close(r.forward(x), c.shape, c.values, 2e-6, `Resize(${JSON.stringify(c.size)}, ${c.mode})`);
     close(r.forwardBatch(x.unsqueeze(0)).squeeze(0), c.shape, c.values, 2e-6, `Resize batch ${JSON.stringify(c.size)}`);
   }
-  const c = fx.cases.find((k) => k.op === 'resize_uint8')!;
-  const out = new transforms.Resize(c.size as [number, number]).forward(make(fx.input_uint8, 'uint8'));
-  assert.equal(out.dtype, 'uint8');
-  close(out, c.shape, c.values, 0, 'Resize uint8');
+  const uint8Cases = fx.cases.filter((k) => k.op === 'resize_uint8');
+  assert.deepEqual(uint8Cases.map((k) => k.mode), ['bilinear', 'bicubic', 'bicubic']);
+  for (const c of uint8Cases) {
+    const out = new transforms.Resize(c.size as [number, number], { interpolation: c.mode }).forward(make(fx.input_uint8, 'uint8'));
+    assert.equal(out.dtype, 'uint8');
+    close(out, c.shape, c.values, 0, `Resize uint8 ${c.mode} ${JSON.stringify(c.size)}`);
+  }
   assert.throws(() => new transforms.Resize(0), RangeError);
+  assert.throws(() => new transforms.Resize(4, { interpolation: 'lanczos' as 'bicubic' }), /interpolation must be 'bilinear', 'bicubic' or 'nearest'/);
 });
 
 test('CenterCrop matches torchvision, padding when the crop is larger', () => {

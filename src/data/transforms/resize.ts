@@ -1,4 +1,4 @@
-/** Resize: bilinear (or nearest) interpolation of the last two dims. */
+/** Resize: bilinear, bicubic or nearest interpolation of the last two dims. */
 import type { Tensor } from '../../tensor.js';
 import { fromValues } from '../../ops/creation.js';
 import { tidy } from '../../memory/scope.js';
@@ -6,9 +6,11 @@ import { getDefaultDType, isFloating } from '../../dtype.js';
 import { formatShape } from '../../layout.js';
 import { Transform, spatial } from './transform.js';
 
+export type Interpolation = 'bilinear' | 'bicubic' | 'nearest';
+
 export interface ResizeOptions {
-  /** 'bilinear' (default) or 'nearest'. */
-  interpolation?: 'bilinear' | 'nearest';
+  /** 'bilinear' (default), 'bicubic' or 'nearest'. */
+  interpolation?: Interpolation;
 }
 
 /**
@@ -30,6 +32,31 @@ function bilinearTaps(inSize: number, outSize: number): { i0: number[]; i1: numb
   return { i0, i1, w0, w1 };
 }
 
+/** Keys' cubic convolution kernel with ATen's A = -0.75, for |x| <= 1 and 1 < |x| < 2. */
+const A = -0.75;
+const cubicNear = (x: number) => ((A + 2) * x - (A + 3)) * x * x + 1;
+const cubicFar = (x: number) => ((A * x - 5 * A) * x + 8 * A) * x - 4 * A;
+
+/**
+ * ATen's upsample_bicubic2d with align_corners=False: src = (dst + 0.5) * in/out - 0.5 (not clamped), four
+ * taps around floor(src) with indices clamped to the image, weights from the cubic kernel.
+ */
+function bicubicTaps(inSize: number, outSize: number): { index: number[][]; weight: number[][] } {
+  const scale = Math.fround(inSize / outSize);
+  const index: number[][] = [[], [], [], []], weight: number[][] = [[], [], [], []];
+  for (let d = 0; d < outSize; d++) {
+    const src = Math.fround(Math.fround(scale * (d + 0.5)) - 0.5);
+    const base = Math.floor(src);
+    const t = Math.fround(src - base);
+    const w = [cubicFar(t + 1), cubicNear(t), cubicNear(1 - t), cubicFar(2 - t)];
+    for (let k = 0; k < 4; k++) {
+      index[k].push(Math.min(Math.max(base - 1 + k, 0), inSize - 1));
+      weight[k].push(w[k]);
+    }
+  }
+  return { index, weight };
+}
+
 /** ATen's nearest: src = floor(dst * in/out), clamped to the last index. */
 function nearestTaps(inSize: number, outSize: number): number[] {
   const scale = Math.fround(inSize / outSize);
@@ -37,12 +64,21 @@ function nearestTaps(inSize: number, outSize: number): number[] {
 }
 
 /** Interpolates along one dim (-2 or -1) of a floating tensor. */
-function resizeDim(x: Tensor, dim: -2 | -1, outSize: number, mode: 'bilinear' | 'nearest'): Tensor {
+function resizeDim(x: Tensor, dim: -2 | -1, outSize: number, mode: Interpolation): Tensor {
   const inSize = x.shape[x.ndim + dim];
   if (inSize === outSize) return x;
   if (mode === 'nearest') return x.indexSelect(dim, fromValues(nearestTaps(inSize, outSize), [outSize], 'int64'));
-  const { i0, i1, w0, w1 } = bilinearTaps(inSize, outSize);
   const shape = dim === -2 ? [outSize, 1] : [outSize];
+  if (mode === 'bicubic') {
+    const { index, weight } = bicubicTaps(inSize, outSize);
+    let sum: Tensor | null = null;
+    for (let k = 0; k < 4; k++) {
+      const term = x.indexSelect(dim, fromValues(index[k], [outSize], 'int64')).mul(fromValues(weight[k], shape, x.dtype));
+      sum = sum ? sum.add(term) : term;
+    }
+    return sum!;
+  }
+  const { i0, i1, w0, w1 } = bilinearTaps(inSize, outSize);
   const a = x.indexSelect(dim, fromValues(i0, [outSize], 'int64')).mul(fromValues(w0, shape, x.dtype));
   const b = x.indexSelect(dim, fromValues(i1, [outSize], 'int64')).mul(fromValues(w1, shape, x.dtype));
   return a.add(b);
@@ -57,11 +93,14 @@ function resizeDim(x: Tensor, dim: -2 | -1, outSize: number, mode: 'bilinear' | 
  * new Resize([224, 224]).forward(img);
  */
 export class Resize extends Transform {
-  readonly interpolation: 'bilinear' | 'nearest';
+  readonly interpolation: Interpolation;
 
   constructor(readonly size: number | [number, number], options: ResizeOptions = {}) {
     super();
     this.interpolation = options.interpolation ?? 'bilinear';
+    if (!['bilinear', 'bicubic', 'nearest'].includes(this.interpolation)) {
+      throw new RangeError(`Resize: interpolation must be 'bilinear', 'bicubic' or 'nearest', got ${JSON.stringify(this.interpolation)}`);
+    }
     const sizes = typeof size === 'number' ? [size] : size;
     if (!sizes.every((s) => Number.isInteger(s) && s > 0)) throw new RangeError(`Resize: size must be a positive int or [h, w], got ${JSON.stringify(size)}`);
   }
@@ -91,7 +130,9 @@ export class Resize extends Transform {
       const f = floating || this.interpolation === 'nearest' ? x : x.to(getDefaultDType());
       const out = resizeDim(resizeDim(f, -2, h, this.interpolation), -1, w, this.interpolation);
       if (out === x) return x.clone();
-      return floating || this.interpolation === 'nearest' ? out : out.round().to(x.dtype); // bilinear weights are convex: no clamp needed
+      if (floating || this.interpolation === 'nearest') return out;
+      // Bilinear weights are convex; cubic ones overshoot, and torchvision clamps before rounding back to uint8.
+      return (this.interpolation === 'bicubic' ? out.clamp(0, 255) : out).round().to(x.dtype);
     });
   }
 
