@@ -4,7 +4,7 @@ import * as k from '../backend/kernels.js';
 import type { Tensor } from '../tensor.js';
 import { broadcastShapes, formatShape } from '../layout.js';
 import { empty, record } from './dispatch.js';
-import { contiguous, toDType, view } from './views.js';
+import { contiguous, reshape, toDType, view } from './views.js';
 
 /** oneDNN needs a unit stride in one of the two matrix dims. */
 function matrixFriendly(t: Tensor): Tensor {
@@ -82,8 +82,19 @@ export function outer(a: Tensor, b: Tensor): Tensor {
   return a.reshape([-1, 1]).mul(b.reshape([1, -1]));
 }
 
-/** y = x Wᵀ + b (torch.nn.functional.linear). */
+/**
+ * y = x Wᵀ + b (torch.nn.functional.linear). Leading dims fold into one, as PyTorch does: a [L, N, E] input
+ * is one [L*N, E] product, not L small ones (attention's [L, 1, E] inputs ran three times slower so).
+ *
+ * @example
+ * linear(torch.randn(10, 4, 8), torch.randn(16, 8)).shape; // [10, 4, 16]
+ */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  if (x.ndim > 2 && weight.ndim === 2) {
+    const lead = x.shape.slice(0, -1);
+    const y = linear(reshape(x, [-1, x.shape[x.ndim - 1]]), weight, bias);
+    return view(y, [...lead, weight.shape[0]]);
+  }
   const y = matmul(x, weight.t(), 'linear');
   return bias ? y.add(bias) : y;
 }
