@@ -38,7 +38,8 @@ export function stateDictOf(module: Module, prefix: string, keepVars: boolean): 
   return out;
 }
 
-const shapeText = (shape: readonly number[]) => `[${shape.join(', ')}]`;
+// PyTorch prints shapes as torch.Size([...]) in these messages; the same text here, so searches for them find both.
+const shapeText = (shape: readonly number[]) => `torch.Size([${shape.join(', ')}])`;
 
 export function loadStateDictInto(module: Module, source: StateDict | Map<string, Tensor>, strict: boolean): LoadResult {
   const given = source instanceof Map ? source : new Map(Object.entries(source));

@@ -64,7 +64,7 @@ test('weights: missing, unexpected and mis-shaped keys fail with PyTorch\'s mess
   assert.throws(() => models.resnet18({ numClasses: 4, weights: { ...sd, 'fc.extra': torch.zeros(1) } }), {
     message: 'Error(s) in loading state_dict for ResNet:\n\tUnexpected key(s) in state_dict: "fc.extra". ',
   });
-  assert.throws(() => models.resnet18({ weights: sd }), /size mismatch for fc\.weight: copying a param with shape \[4, 512\] from checkpoint, the shape in current model is \[1000, 512\]/);
+  assert.throws(() => models.resnet18({ weights: sd }), /size mismatch for fc\.weight: copying a param with shape torch\.Size\(\[4, 512\]\) from checkpoint, the shape in current model is torch\.Size\(\[1000, 512\]\)/);
   assert.throws(() => models.resnet50({ numClasses: 4, weights: sd }), /^Error: Error\(s\) in loading state_dict for ResNet:\n\tMissing key\(s\) in state_dict: "layer1\.0\.conv3\.weight"/);
 });
 

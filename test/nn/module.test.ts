@@ -114,8 +114,8 @@ test('loadStateDict copies values in place and fails with PyTorch\'s wording', (
   const bad = { weight: torch.zeros(5, 3), extra: torch.zeros(1) };
   assert.throws(() => lin.loadStateDict(bad), (e: Error) => {
     assert.equal(e.message, 'Error(s) in loading state_dict for Linear:\n\tMissing key(s) in state_dict: "bias". \n\t' +
-      'Unexpected key(s) in state_dict: "extra". \n\tsize mismatch for weight: copying a param with shape [5, 3] from ' +
-      'checkpoint, the shape in current model is [5, 4].');
+      'Unexpected key(s) in state_dict: "extra". \n\tsize mismatch for weight: copying a param with shape torch.Size([5, 3]) from ' +
+      'checkpoint, the shape in current model is torch.Size([5, 4]).');
     return true;
   });
   class Wrapper extends nn.Module {
