@@ -3,7 +3,7 @@ import * as k from '../backend/kernels.js';
 import type { PoolSpec } from '../backend/kernels.js';
 import type { Tensor } from '../tensor.js';
 import { channelsLastStrides, formatShape, sameShape } from '../layout.js';
-import { empty, emptyChannelsLast, record } from './dispatch.js';
+import { empty, emptyChannelsLast, needsGrad, record } from './dispatch.js';
 import { dense, isChannelsLast } from './conv.js';
 
 /** Output shaped [N, C, OH, OW] in the input's memory format (channels-last stays channels-last). */
@@ -42,13 +42,19 @@ function regularShape(x: Tensor, s: PoolSpec, ceil: boolean, op: string): number
   return [x.shape[0], x.shape[1], oh, ow];
 }
 
-function runPool(x: Tensor, spec: PoolSpec, shape: number[]): [Tensor, Tensor | null] {
+function runPool(x: Tensor, spec: PoolSpec, shape: number[], withIndices = spec.max): [Tensor, Tensor | null] {
   const input = dense(x);
   const out = emptyLikeFormat(input, shape);
-  const indices = spec.max ? emptyLikeFormat(input, shape, 'int64') : null;
+  const indices = withIndices ? emptyLikeFormat(input, shape, 'int64') : null;
   k.pool2d(out, indices, input, spec);
   record('pool2d', indices ? [out, indices] : [out], [input], { spec, channelsLast: isChannelsLast(input) });
   return [out, indices];
+}
+
+type MaxPoolGeometry = { kernel: [number, number]; stride: [number, number]; padding: [number, number]; dilation: [number, number]; ceilMode: boolean };
+
+function maxSpec(opts: MaxPoolGeometry): PoolSpec {
+  return { max: true, adaptive: false, kernel: opts.kernel, stride: opts.stride, padding: opts.padding, dilation: opts.dilation, countIncludePad: true, divisor: null };
 }
 
 /**
@@ -57,13 +63,24 @@ function runPool(x: Tensor, spec: PoolSpec, shape: number[]): [Tensor, Tensor | 
  * @example
  * const [y] = maxPool2d(x, { kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false });
  */
-export function maxPool2d(
-  x: Tensor, opts: { kernel: [number, number]; stride: [number, number]; padding: [number, number]; dilation: [number, number]; ceilMode: boolean },
-): [Tensor, Tensor] {
+export function maxPool2d(x: Tensor, opts: MaxPoolGeometry): [Tensor, Tensor] {
   check4d(x, 'max_pool2d');
-  const spec: PoolSpec = { max: true, adaptive: false, kernel: opts.kernel, stride: opts.stride, padding: opts.padding, dilation: opts.dilation, countIncludePad: true, divisor: null };
+  const spec = maxSpec(opts);
   const [out, indices] = runPool(x, spec, regularShape(x, spec, opts.ceilMode, 'max_pool2d'));
   return [out, indices!];
+}
+
+/**
+ * Max pooling's values alone. Indices are only written when the backward will need them (the input needs a
+ * gradient): inference skips an int64 tensor twice the output's size.
+ *
+ * @example
+ * const y = maxPool2dValues(x, { kernel: [2, 2], stride: [2, 2], padding: [0, 0], dilation: [1, 1], ceilMode: false });
+ */
+export function maxPool2dValues(x: Tensor, opts: MaxPoolGeometry): Tensor {
+  check4d(x, 'max_pool2d');
+  const spec = maxSpec(opts);
+  return runPool(x, spec, regularShape(x, spec, opts.ceilMode, 'max_pool2d'), needsGrad([x]))[0];
 }
 
 export function avgPool2d(

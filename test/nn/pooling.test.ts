@@ -35,3 +35,17 @@ test('pooling gives the same values and input gradients for channels-last inputs
     });
   }
 });
+
+test('max pooling writes no indices when no gradient will need them, and the same values either way', () => {
+  torch.tidy(() => {
+    const x = torch.randn([2, 3, 8, 8]);
+    const before = torch.memory().numBytes;
+    const y = torch.noGrad(() => F.maxPool2d(x, 2));
+    assert.equal(torch.memory().numBytes - before, 2 * 3 * 4 * 4 * 4, 'only the float32 output was allocated');
+    const xg = x.clone().requiresGrad_(true);
+    const yg = F.maxPool2d(xg, 2);
+    assert.deepEqual(yg.tolist(), y.tolist());
+    yg.sum().backward();
+    assert.equal(xg.grad!.sum().item(), 2 * 3 * 4 * 4, 'one unit of gradient per window');
+  });
+});

@@ -5,6 +5,7 @@
 import type { Tensor } from '../../tensor.js';
 import {
   adaptiveAvgPool2d as adaptiveAvgOp, adaptiveMaxPool2d as adaptiveMaxOp, avgPool2d as avgPoolOp, maxPool2d as maxPoolOp,
+  maxPool2dValues as maxPoolValuesOp,
 } from '../../ops/pool.js';
 import { cSize, pair, single } from '../utils.js';
 
@@ -97,10 +98,10 @@ export function maxPool2dWithIndices(x: Tensor, kernelSize: Int2, options: MaxPo
 export function maxPool2d(x: Tensor, kernelSize: Int2, options?: MaxPoolOptions<Int2> & { returnIndices?: false }): Tensor;
 export function maxPool2d(x: Tensor, kernelSize: Int2, options: MaxPoolOptions<Int2> & { returnIndices: true }): [Tensor, Tensor];
 export function maxPool2d(x: Tensor, kernelSize: Int2, options: MaxPoolOptions<Int2> & { returnIndices?: boolean } = {}): Tensor | [Tensor, Tensor] {
-  const [values, indices] = maxPool2dWithIndices(x, kernelSize, options);
-  if (options.returnIndices) return [values, indices];
-  indices.dispose();
-  return values;
+  if (options.returnIndices) return maxPool2dWithIndices(x, kernelSize, options);
+  const args = maxPoolArgs(kernelSize, options);
+  const values = maxPoolValuesOp(checkPool2d(x, args), args);
+  return x.ndim === 3 ? values.squeeze(0) : values;
 }
 
 /**
