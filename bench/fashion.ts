@@ -14,6 +14,7 @@ import * as torch from '../src/index.js';
 import { nn, optim } from '../src/index.js';
 import { loadFashionMnist } from '../src/cli/fashion_data.js';
 import { simpleCnn } from './simple_cnn.js';
+import { median, options } from './cli_args.js';
 
 const PY_SCRIPT = fileURLToPath(new URL('../../bench/pytorch/w2.py', import.meta.url));
 const DEFAULT_DATA = '/usr/share/datasets/fashion-mnist';
@@ -82,15 +83,11 @@ function run(cmd: string, args: string[]): EpochRecord[] {
   return parseLines(r.stdout);
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 function main(): void {
   const args = process.argv.slice(2);
-  const arg = (name: string, fallback: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : fallback;
-  };
+  const arg = options(args);
   const threads = Number(arg('--threads', '2')), epochs = Number(arg('--epochs', '3'));
   const seeds = arg('--seeds', '0,1,2').split(',').map(Number);
   const limit = args.includes('--limit') ? Number(arg('--limit', '0')) : undefined;

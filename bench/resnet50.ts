@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import * as torch from '../src/index.js';
 import { nn, optim, type Tensor } from '../src/index.js';
 import { models } from '../src/models/index.js';
+import { median, options } from './cli_args.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const script = (name: string) => here(`../../bench/pytorch/${name}`);
@@ -60,14 +61,8 @@ function child(command: string, args: string[]): Record<string, number> {
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 function main(): void {
-  const args = process.argv.slice(2);
-  const arg = (name: string, fallback: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : fallback;
-  };
+  const arg = options(process.argv.slice(2));
   const threads = Number(arg('--threads', '2')), rounds = Number(arg('--rounds', '5')), steps = Number(arg('--steps', '3'));
   let onnx = arg('--onnx', '');
   if (!onnx) {

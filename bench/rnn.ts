@@ -13,6 +13,7 @@ import * as torch from '../src/index.js';
 import { nn, optim, type Tensor } from '../src/index.js';
 import { SentimentLSTM } from '../examples/sentiment-lstm.js';
 import { SimpleRNN } from '../examples/simple-rnn.js';
+import { median, options } from './cli_args.js';
 
 const script = (name: string) => fileURLToPath(new URL(`../../bench/pytorch/${name}.py`, import.meta.url));
 
@@ -47,14 +48,8 @@ function theirs(which: 'w3' | 'w4', threads: number, w3Steps: number): number {
   return (JSON.parse(r.stdout.trim().split('\n').pop()!) as { train: number }).train;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
 function main(): void {
-  const args = process.argv.slice(2);
-  const arg = (name: string, fallback: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : fallback;
-  };
+  const arg = options(process.argv.slice(2));
   const threads = Number(arg('--threads', '2')), rounds = Number(arg('--rounds', '5'));
   const cases = arg('--cases', 'w3,w4').split(',') as ('w3' | 'w4')[];
   const w3Steps = Number(arg('--torch-w3-steps', '3'));

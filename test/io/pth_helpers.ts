@@ -1,31 +1,16 @@
 /** Helpers shared by the .pth tests: packing hand-made pickles into archives, freeing loaded values. */
 import { Tensor } from '../../src/index.js';
-import { ZipWriter } from '../../src/io/pth/zip_writer.js';
+import { ZipWriter, memorySink } from '../../src/io/pth/zip_writer.js';
 
 /** A torch.save-style archive (prefix `archive`) holding `pkl` as data.pkl and the given storage records. */
 export function zipPickle(pkl: Uint8Array, storages: Record<string, Uint8Array> = {}): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  const starts: number[] = [];
-  let size = 0;
-  const zip = new ZipWriter({
-    write(bytes) {
-      starts.push(size);
-      chunks.push(bytes.slice());
-      size += bytes.length;
-    },
-    patch(position, bytes) {
-      let i = starts.length - 1;
-      while (starts[i] > position) i--;
-      chunks[i].set(bytes, position - starts[i]);
-    },
-  });
+  const mem = memorySink();
+  const zip = new ZipWriter(mem.sink);
   zip.add('archive/data.pkl', pkl.length, (emit) => emit(pkl));
   for (const [key, data] of Object.entries(storages)) zip.add(`archive/data/${key}`, data.length, (emit) => emit(data));
   zip.add('archive/version', 2, (emit) => emit(new Uint8Array([0x33, 0x0a])));
   zip.finish();
-  const out = new Uint8Array(size);
-  chunks.forEach((c, i) => out.set(c, starts[i]));
-  return out;
+  return mem.bytes();
 }
 
 /** Disposes every tensor found in nested arrays, Maps, Sets and plain objects (at any depth). */

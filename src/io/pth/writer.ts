@@ -26,7 +26,7 @@ import { writeSync } from 'node:fs';
 import { STORAGE_OF } from './globals.js';
 import { OP } from './opcodes.js';
 import { PickleWriter } from './pickler.js';
-import { ZipWriter, type ZipSink } from './zip_writer.js';
+import { ZipWriter, memorySink, type ZipSink } from './zip_writer.js';
 
 const MAX_DEPTH = 100;
 const BATCH = 1000;
@@ -237,24 +237,9 @@ function writeArchive(obj: unknown, sink: ZipSink, zip64Above?: number): void {
  * const bytes = pth.serialize({ 'fc.weight': torch.ones([2, 2]) });
  */
 export function serialize(obj: unknown, options: { zip64Above?: number } = {}): Uint8Array {
-  const chunks: Uint8Array[] = [];
-  const starts: number[] = [];
-  let size = 0;
-  writeArchive(obj, {
-    write(bytes) {
-      starts.push(size);
-      chunks.push(bytes.slice());
-      size += bytes.length;
-    },
-    patch(position, bytes) {
-      let i = starts.length - 1;
-      while (starts[i] > position) i--;
-      chunks[i].set(bytes, position - starts[i]);
-    },
-  }, options.zip64Above);
-  const out = new Uint8Array(size);
-  chunks.forEach((c, i) => out.set(c, starts[i]));
-  return out;
+  const mem = memorySink();
+  writeArchive(obj, mem.sink, options.zip64Above);
+  return mem.bytes();
 }
 
 /**

@@ -131,3 +131,34 @@ export class ZipWriter {
     this.emit(end.buf);
   }
 }
+
+/**
+ * A sink that keeps the archive in memory (patches land in the chunk holding them); `bytes()` joins it.
+ *
+ * @example
+ * const mem = memorySink(); const zip = new ZipWriter(mem.sink); ...; zip.finish(); mem.bytes();
+ */
+export function memorySink(): { sink: ZipSink; bytes(): Uint8Array } {
+  const chunks: Uint8Array[] = [];
+  const starts: number[] = [];
+  let size = 0;
+  return {
+    sink: {
+      write(bytes) {
+        starts.push(size);
+        chunks.push(bytes.slice());
+        size += bytes.length;
+      },
+      patch(position, bytes) {
+        let i = starts.length - 1;
+        while (starts[i] > position) i--;
+        chunks[i].set(bytes, position - starts[i]);
+      },
+    },
+    bytes() {
+      const out = new Uint8Array(size);
+      chunks.forEach((c, i) => out.set(c, starts[i]));
+      return out;
+    },
+  };
+}
