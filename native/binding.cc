@@ -32,8 +32,17 @@ static_assert(sizeof(kernels) / sizeof(kernels[0]) == static_cast<size_t>(Kernel
 
 double to_handle(const Napi::Value& v) { return v.As<Napi::Number>().DoubleValue(); }
 
+void release_tape(void*) {
+  tape_ref.Reset();
+  tape = nullptr;
+  tape_length = 0;
+}
+
 Napi::Value Init(const Napi::CallbackInfo& info) {
   auto array = info[0].As<Napi::Float64Array>();
+  // NOTE: the reference must be released before Node tears the environment down; a static destructor running
+  // at exit would write into memory Node already freed (heap corruption seen as crashes at exit).
+  if (tape_ref.IsEmpty()) napi_add_env_cleanup_hook(info.Env(), release_tape, nullptr);
   tape_ref = Napi::Persistent(array);
   tape = array.Data();
   tape_length = array.ElementLength();

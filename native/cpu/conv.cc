@@ -90,6 +90,9 @@ void check_conv_args(const TensorArg& in, const TensorArg& w, const TensorArg& o
 
 }  // namespace
 
+// Forward convolution. Optional post-ops run inside the primitive on each output tile while it is still in
+// cache: `+ residual` (a tensor of the output's shape) then ReLU — an inference block's shortcut and
+// activation without two more passes over memory.
 void k_conv2d(ArgReader& r) {
   TensorArg out = r.tensor(), in = r.tensor(), w = r.tensor();
   bool has_bias = r.i32() != 0;
@@ -97,22 +100,40 @@ void k_conv2d(ArgReader& r) {
   if (has_bias) bias = r.tensor();
   ConvParams p;
   p.read(r);
+  const int32_t post = r.i32();
+  const bool relu = (post & 1) != 0, has_residual = (post & 2) != 0, inference = (post & 4) != 0;
+  TensorArg residual;
+  if (has_residual) residual = r.tensor();
   check_conv_args(in, w, out, p);
+  if (has_residual) {
+    if (residual.ndim != 4 || residual.dtype != out.dtype) fail("conv2d: the residual must be a 4-D tensor of the output's dtype");
+    for (int d = 0; d < 4; ++d)
+      if (residual.shape[d] != out.shape[d]) fail("conv2d: the residual's shape must equal the output's");
+  }
   if (out.numel == 0) return;
   auto src_md = strided_md(in), dst_md = strided_md(out);
   auto wei_user = dnnl::memory::desc(weight_dims(w, p.groups), dnnl_type(w.dtype), weight_tag(p.groups));
   auto wei_any = dnnl::memory::desc(weight_dims(w, p.groups), dnnl_type(w.dtype), tag::any);
-  dnnl::memory::desc bias_md;
+  dnnl::memory::desc bias_md, residual_md;
   if (has_bias) bias_md = dnnl::memory::desc({bias.shape[0]}, dnnl_type(bias.dtype), tag::a);
+  if (has_residual) residual_md = strided_md(residual);
   std::string key = "conv";
   append_key(key, in);
   append_key(key, w);
   append_key(key, out);
   key += has_bias ? "b" : "n";
+  key += "p" + std::to_string(post);
+  if (has_residual) append_key(key, residual);
   p.key(key);
   CachedPrimitive& prim = cached_primitive(key, [&] {
-    auto d = forward_desc(src_md, wei_any, has_bias ? &bias_md : nullptr, dst_md, p, dnnl::prop_kind::forward_training);
-    dnnl::convolution_forward::primitive_desc pd(d, scratchpad_attr(), cpu_engine());
+    auto kind = inference ? dnnl::prop_kind::forward_inference : dnnl::prop_kind::forward_training;
+    auto d = forward_desc(src_md, wei_any, has_bias ? &bias_md : nullptr, dst_md, p, kind);
+    dnnl::primitive_attr attr = scratchpad_attr();
+    dnnl::post_ops ops;
+    if (has_residual) ops.append_binary(dnnl::algorithm::binary_add, residual_md);
+    if (relu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+    attr.set_post_ops(ops);
+    dnnl::convolution_forward::primitive_desc pd(d, attr, cpu_engine());
     CachedPrimitive c{dnnl::convolution_forward(pd), pd.scratchpad_desc(), pd.impl_info_str()};
     c.extra = pd.weights_desc();
     return c;
@@ -123,6 +144,8 @@ void k_conv2d(ArgReader& r) {
                                              {DNNL_ARG_WEIGHTS, wei.mem},
                                              {DNNL_ARG_DST, dnnl::memory(dst_md, cpu_engine(), out.data)}};
   if (has_bias) args.insert({DNNL_ARG_BIAS, dnnl::memory(bias_md, cpu_engine(), bias.data)});
+  if (has_residual)
+    args.insert({DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, dnnl::memory(residual_md, cpu_engine(), residual.data)});
   execute(prim, args);
 }
 

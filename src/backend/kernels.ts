@@ -223,7 +223,15 @@ function geometry(g: ConvGeometry): void {
   num(g.groups);
 }
 
-export function conv2d(out: Tensor, x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry): void {
+/** Post-ops fused into a forward convolution: out = relu?(conv(x) + bias + residual?). */
+export interface ConvPostOps {
+  residual?: Tensor | null;
+  relu?: boolean;
+  /** oneDNN's inference propagation kind (may pick kernels that keep nothing for a backward). */
+  inference?: boolean;
+}
+
+export function conv2d(out: Tensor, x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, post: ConvPostOps = {}): void {
   begin(Kernel.conv2d);
   tensor(out);
   tensor(x);
@@ -231,6 +239,8 @@ export function conv2d(out: Tensor, x: Tensor, weight: Tensor, bias: Tensor | nu
   num(bias ? 1 : 0);
   if (bias) tensor(bias);
   geometry(g);
+  num((post.relu ? 1 : 0) | (post.residual ? 2 : 0) | (post.inference ? 4 : 0));
+  if (post.residual) tensor(post.residual);
   addon.run();
 }
 

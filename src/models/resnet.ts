@@ -9,7 +9,8 @@ import type { Tensor } from '../tensor.js';
 import { Module } from '../nn/module.js';
 import { Sequential } from '../nn/containers.js';
 import { Conv2d } from '../nn/modules/conv.js';
-import { BatchNorm2d, BatchNormBase } from '../nn/modules/batchnorm.js';
+import { BatchNorm2d } from '../nn/modules/batchnorm.js';
+import { convBn } from '../nn/fused_conv_bn.js';
 import { ReLU } from '../nn/modules/activation.js';
 import { MaxPool2d, AdaptiveAvgPool2d } from '../nn/modules/pooling.js';
 import { Linear } from '../nn/modules/linear.js';
@@ -24,18 +25,6 @@ function conv3x3(inPlanes: number, outPlanes: number, stride = 1, groups = 1, di
 
 function conv1x1(inPlanes: number, outPlanes: number, stride = 1): Conv2d {
   return new Conv2d(inPlanes, outPlanes, 1, { stride, bias: false });
-}
-
-/**
- * relu(bn(x)); one fused kernel when both are the library's own layers (as nn.Sequential does), so a
- * replaced or subclassed layer still runs its own forward.
- */
-function bnRelu(bn: Module, relu: Module, x: Tensor): Tensor {
-  if (bn instanceof BatchNormBase && bn.forward === BatchNormBase.prototype.forward
-    && relu instanceof ReLU && relu.forward === ReLU.prototype.forward) {
-    return bn.forwardWithRelu(x);
-  }
-  return relu.forward(bn.forward(x));
 }
 
 /** The arguments torchvision passes to every block. */
@@ -82,10 +71,9 @@ export class BasicBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let out = bnRelu(this.bn1, this.relu, this.conv1.forward(x));
-    out = this.bn2.forward(this.conv2.forward(out));
+    const out = convBn(this.conv1, this.bn1, x, { relu: this.relu });
     const identity = this.downsample === null ? x : this.downsample.forward(x);
-    return this.relu.forward(out.add(identity));
+    return convBn(this.conv2, this.bn2, out, { residual: identity, relu: this.relu });
   }
 }
 
@@ -126,11 +114,10 @@ export class Bottleneck extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    let out = bnRelu(this.bn1, this.relu, this.conv1.forward(x));
-    out = bnRelu(this.bn2, this.relu, this.conv2.forward(out));
-    out = this.bn3.forward(this.conv3.forward(out));
+    let out = convBn(this.conv1, this.bn1, x, { relu: this.relu });
+    out = convBn(this.conv2, this.bn2, out, { relu: this.relu });
     const identity = this.downsample === null ? x : this.downsample.forward(x);
-    return this.relu.forward(out.add(identity));
+    return convBn(this.conv3, this.bn3, out, { residual: identity, relu: this.relu });
   }
 }
 
@@ -235,7 +222,7 @@ export class ResNet extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    x = this.maxpool.forward(bnRelu(this.bn1, this.relu, this.conv1.forward(x)));
+    x = this.maxpool.forward(convBn(this.conv1, this.bn1, x, { relu: this.relu }));
     x = this.layer4.forward(this.layer3.forward(this.layer2.forward(this.layer1.forward(x))));
     return this.fc.forward(this.avgpool.forward(x).flatten(1));
   }

@@ -3,7 +3,9 @@
  * ... (or by key), so state-dict keys are PyTorch's (`features.0.weight`).
  */
 import { Module } from './module.js';
-import { BatchNormBase } from './modules/batchnorm.js';
+import { BatchNorm2d, BatchNormBase } from './modules/batchnorm.js';
+import { Conv2d } from './modules/conv.js';
+import { convBn } from './fused_conv_bn.js';
 import { ReLU } from './modules/activation.js';
 
 const props = (m: Module): Record<string, unknown> => m as unknown as Record<string, unknown>;
@@ -114,6 +116,14 @@ export class Sequential extends IndexedModules {
     const modules = [...this];
     for (let i = 0; i < modules.length; i++) {
       const m = modules[i];
+      // Conv2d → BatchNorm2d (→ ReLU) goes through convBn: one folded inference convolution in eval mode without
+      // gradients, else the layers one by one (batch norm and ReLU fused as below).
+      if (m instanceof Conv2d && modules[i + 1] instanceof BatchNorm2d) {
+        const relu = modules[i + 2] instanceof ReLU ? modules[i + 2] : null;
+        x = convBn(m, modules[i + 1], x, { relu });
+        i += relu ? 2 : 1;
+        continue;
+      }
       // A batch norm followed by a ReLU runs as one fused kernel (same values and gradients, one pass less over
       // the activations each way); only the library's own forwards are fused, never a subclass's override.
       if (m instanceof BatchNormBase && m.forward === BatchNormBase.prototype.forward

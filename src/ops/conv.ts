@@ -7,7 +7,7 @@ import * as k from '../backend/kernels.js';
 import type { ConvGeometry } from '../backend/kernels.js';
 import type { Tensor } from '../tensor.js';
 import { channelsLastStrides, denseLayoutLike, formatShape, sameShape } from '../layout.js';
-import { empty, emptyChannelsLast, record } from './dispatch.js';
+import { empty, emptyChannelsLast, needsGrad, record } from './dispatch.js';
 import { contiguous, toDType } from './views.js';
 
 export interface Conv2dOptions {
@@ -51,6 +51,43 @@ function outputSize(input: number, kernel: number, stride: number, pad: number, 
  *   { stride: [1, 1], padding: [1, 1], dilation: [1, 1], groups: 1 });
  */
 export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions): Tensor {
+  const outShape = conv2dOutputShape(input, weight, bias, opts);
+  const x = toChannelsLast(input), w = contiguous(weight);
+  const b = bias ? contiguous(bias.dtype === input.dtype ? bias : toDType(bias, input.dtype)) : null;
+  const out = emptyChannelsLast(outShape, input.dtype);
+  const geometry: ConvGeometry = { ...opts };
+  k.conv2d(out, x, w, b, geometry);
+  record('conv2d', [out], [x, w, b], { geometry });
+  return out;
+}
+
+/**
+ * Inference-only convolution with the block's tail fused in: relu?(conv2d(input) + bias + residual?). Records
+ * nothing for autograd: callers use it only when no gradient is needed (eval-mode fused Conv-BN-ReLU blocks).
+ *
+ * @example
+ * const y = torch.noGrad(() => conv2dInference(x, w, b, geometry, { residual: shortcut, relu: true }));
+ */
+export function conv2dInference(
+  input: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions,
+  post: { residual?: Tensor | null; relu?: boolean },
+): Tensor {
+  if (needsGrad([input, weight, bias, post.residual])) throw new Error('conv2dInference: no gradient flows through a fused inference convolution');
+  const outShape = conv2dOutputShape(input, weight, bias, opts);
+  if (input.dtype !== 'float32') throw new TypeError(`conv2dInference: supported dtype is float32, got ${input.dtype}`);
+  const residual = post.residual ? toChannelsLast(post.residual.dtype === input.dtype ? post.residual : toDType(post.residual, input.dtype)) : null;
+  if (residual && !sameShape(residual.shape, outShape)) {
+    throw new RangeError(`conv2d: the residual's shape ${formatShape(residual.shape)} must equal the output's ${formatShape(outShape)}`);
+  }
+  const x = toChannelsLast(input), w = contiguous(weight);
+  const b = bias ? contiguous(bias) : null;
+  const out = emptyChannelsLast(outShape, input.dtype);
+  k.conv2d(out, x, w, b, { ...opts }, { residual, relu: post.relu ?? false, inference: true });
+  return out;
+}
+
+/** Validates conv2d's operands (PyTorch's messages) and returns the output shape [N, O, OH, OW]. */
+function conv2dOutputShape(input: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions): number[] {
   if (input.ndim !== 4) {
     throw new RangeError(`conv2d: expected a 4-D input [N, C, H, W], but got input of size: ${formatShape(input.shape)}`);
   }
@@ -82,13 +119,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null, opts:
   if (input.dtype !== 'float32' && input.dtype !== 'bfloat16') {
     throw new TypeError(`conv2d: supported dtypes are float32 and bfloat16, got ${input.dtype}`);
   }
-  const x = toChannelsLast(input), w = contiguous(weight);
-  const b = bias ? contiguous(bias.dtype === input.dtype ? bias : toDType(bias, input.dtype)) : null;
-  const out = emptyChannelsLast([N, O, OH, OW], input.dtype);
-  const geometry: ConvGeometry = { ...opts };
-  k.conv2d(out, x, w, b, geometry);
-  record('conv2d', [out], [x, w, b], { geometry });
-  return out;
+  return [N, O, OH, OW];
 }
 
 /** Gradients of conv2d for input, weight and bias, from oneDNN's backward primitives. */

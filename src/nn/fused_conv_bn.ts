@@ -1,0 +1,118 @@
+/**
+ * Conv2d → BatchNorm2d (→ + shortcut) (→ ReLU), the unit every ResNet is built from, as one oneDNN convolution
+ * when nothing needs a gradient and the batch norm uses its running statistics (eval mode). The batch norm is
+ * folded into the convolution — w·γ/√(σ²+ε) and (b − μ)·γ/√(σ²+ε) + β — as inference engines do, and the
+ * shortcut add and the ReLU run as post-ops on each output tile while it is in cache: three passes over the
+ * activations fewer per block. Otherwise (training, gradients, replaced or subclassed layers) the layers run
+ * one by one, exactly as written.
+ *
+ * Folded weights are cached per convolution and rebuilt when any source tensor is replaced or written in place
+ * (an optimizer step, `loadStateDict`, running statistics updated by a training forward).
+ */
+import type { Tensor } from '../tensor.js';
+import { conv2dInference } from '../ops/conv.js';
+import { needsGrad } from '../ops/dispatch.js';
+import { noGrad } from '../autograd/grad_mode.js';
+import { dispose, keep, tidy } from '../memory/scope.js';
+import type { Module } from './module.js';
+import { Conv2d } from './modules/conv.js';
+import { BatchNorm2d, BatchNormBase } from './modules/batchnorm.js';
+import { ReLU } from './modules/activation.js';
+
+/** What follows the batch norm: an optional shortcut added, then an optional ReLU. */
+export interface ConvBnTail {
+  residual?: Tensor | null;
+  relu?: Module | null;
+}
+
+interface Folded {
+  sources: (Tensor | null)[];
+  versions: number[];
+  eps: number;
+  weight: Tensor;
+  bias: Tensor;
+}
+
+const foldedByConv = new WeakMap<Conv2d, Folded>();
+
+/**
+ * relu?(bn(conv(x)) + residual?), fused into one inference convolution when allowed (see the file comment).
+ *
+ * @example
+ * model.eval();
+ * const y = torch.noGrad(() => convBn(block.conv3, block.bn3, x, { residual: shortcut, relu: block.relu }));
+ */
+export function convBn(conv: Module, bn: Module, x: Tensor, tail: ConvBnTail = {}): Tensor {
+  const residual = tail.residual ?? null, relu = tail.relu ?? null;
+  if (canFuseConvBn(conv, bn, x, tail)) {
+    const folded = foldedFor(conv as Conv2d, bn as BatchNorm2d);
+    const c = conv as Conv2d;
+    const padding = c.padding === 'valid' ? [0, 0] : c.padding as number[];
+    return conv2dInference(x, folded.weight, folded.bias, {
+      stride: c.stride as [number, number], padding: padding as [number, number],
+      dilation: c.dilation as [number, number], groups: c.groups,
+    }, { residual, relu: relu !== null });
+  }
+  let y: Tensor;
+  if (relu !== null && residual === null && isPlainBatchNorm(bn) && isPlainRelu(relu)) {
+    y = (bn as BatchNormBase).forwardWithRelu(conv.forward(x) as Tensor);
+    return y;
+  }
+  y = bn.forward(conv.forward(x) as Tensor) as Tensor;
+  if (residual !== null) y = y.add(residual);
+  return relu === null ? y : relu.forward(y) as Tensor;
+}
+
+function isPlainBatchNorm(bn: Module): boolean {
+  return bn instanceof BatchNormBase && bn.forward === BatchNormBase.prototype.forward;
+}
+
+function isPlainRelu(relu: Module): boolean {
+  return relu instanceof ReLU && relu.forward === ReLU.prototype.forward;
+}
+
+/**
+ * Whether convBn runs (conv, bn, tail) as one folded inference convolution: the library's own Conv2d (zero or
+ * 'valid' padding), BatchNorm2d with running statistics in eval mode and ReLU, float32 on the CPU, and no
+ * gradient needed.
+ *
+ * @example
+ * model.eval(); torch.noGrad(() => canFuseConvBn(model.conv1, model.bn1, x)); // true
+ */
+export function canFuseConvBn(conv: Module, bn: Module, x: Tensor, tail: ConvBnTail = {}): boolean {
+  const residual = tail.residual ?? null, relu = tail.relu ?? null;
+  if (!(conv instanceof Conv2d) || conv.forward !== Conv2d.prototype.forward || conv.paddingMode !== 'zeros') return false;
+  if (conv.padding === 'same' || !(bn instanceof BatchNorm2d) || !isPlainBatchNorm(bn)) return false;
+  if (relu !== null && !isPlainRelu(relu)) return false;
+  if (bn.training || bn.runningMean === null || bn.runningVar === null) return false;
+  if (x.ndim !== 4 || x.dtype !== 'float32' || conv.weight.dtype !== 'float32' || bn.runningMean.dtype !== 'float32') return false;
+  if (residual !== null && (residual.dtype !== 'float32' || residual.device !== x.device)) return false;
+  if (x.device.type !== 'cpu') return false;
+  return !needsGrad([x, conv.weight, conv.bias, bn.weight, bn.bias, residual]);
+}
+
+/** The folded weight and bias of (conv, bn), from the cache while every source is unchanged. */
+function foldedFor(conv: Conv2d, bn: BatchNorm2d): Folded {
+  const sources = [conv.weight, conv.bias, bn.weight, bn.bias, bn.runningMean, bn.runningVar];
+  const versions = sources.map((t) => t?.version ?? -1);
+  const cached = foldedByConv.get(conv);
+  if (cached && cached.eps === bn.eps && cached.sources.every((t, i) => t === sources[i] && versions[i] === cached.versions[i])) {
+    return cached;
+  }
+  if (cached) dispose([cached.weight, cached.bias]);
+  const [weight, bias] = noGrad(() => tidy(() => {
+    // float64 for the fold itself, so the folded weights are as close to the unfused arithmetic as float32 allows.
+    const f64 = (t: Tensor) => t.double();
+    const O = conv.outChannels;
+    const gamma = bn.weight ? f64(bn.weight) : null;
+    let scale = f64(bn.runningVar!).add(bn.eps).rsqrt();
+    if (gamma) scale = scale.mul(gamma);
+    const w = f64(conv.weight).mul(scale.view(O, 1, 1, 1)).float();
+    let b = (conv.bias ? f64(conv.bias) : scale.mul(0)).sub(f64(bn.runningMean!)).mul(scale);
+    if (bn.bias) b = b.add(f64(bn.bias));
+    return [keep(w.contiguous()), keep(b.float())];
+  }));
+  const folded: Folded = { sources, versions, eps: bn.eps, weight, bias };
+  foldedByConv.set(conv, folded);
+  return folded;
+}
