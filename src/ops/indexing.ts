@@ -6,6 +6,7 @@ import { formatShape, normalizeDim, numelOf } from '../layout.js';
 import { empty, record } from './dispatch.js';
 import { narrow, select, toDType, view } from './views.js';
 import { fromValues, zeros } from './creation.js';
+import { autocastArgs } from '../amp/policy.js';
 
 function checkIndex(index: Tensor, op: string): void {
   if (index.dtype !== 'int64') {
@@ -90,6 +91,7 @@ export function scatter(x: Tensor, dim: number, index: Tensor, src: Tensor | num
  */
 export function cat(tensors: Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new RangeError('cat(): expected a non-empty list of Tensors');
+  tensors = autocastArgs('cat', tensors);
   // Legacy behaviour kept by PyTorch: 1-D empty tensors are skipped.
   const parts = tensors.filter((t) => !(t.ndim === 1 && t.shape[0] === 0));
   if (parts.length === 0) return tensors[0].clone();
@@ -138,6 +140,7 @@ export function stack(tensors: Tensor[], dim = 0): Tensor {
     }
   });
   const d = normalizeDim(dim, ref.ndim + 1, 'stack');
+  tensors = autocastArgs('stack', tensors);
   return cat(tensors.map((t) => t.unsqueeze(d)), d);
 }
 

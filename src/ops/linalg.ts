@@ -5,6 +5,8 @@ import type { Tensor } from '../tensor.js';
 import { broadcastShapes, formatShape } from '../layout.js';
 import { empty, record } from './dispatch.js';
 import { contiguous, reshape, toDType, view } from './views.js';
+import { autocastArgs } from '../amp/policy.js';
+import { hasNativeBfloat16 } from '../amp/native_support.js';
 
 /** oneDNN needs a unit stride in one of the two matrix dims. */
 function matrixFriendly(t: Tensor): Tensor {
@@ -29,7 +31,13 @@ function mismatch(a: Tensor, b: Tensor, op: string): never {
  * @example
  * torch.randn(10, 3, 4).matmul(torch.randn(4, 5)).shape; // [10, 3, 5]
  */
-export function matmul(a: Tensor, b: Tensor, op = 'matmul'): Tensor {
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  [a, b] = autocastArgs('matmul', [a, b]);
+  return product(a, b, 'matmul');
+}
+
+/** matmul without an autocast policy (dot and mv have none in PyTorch; mm, bmm and linear apply their own). */
+function product(a: Tensor, b: Tensor, op: string): Tensor {
   if (a.ndim === 0 || b.ndim === 0) {
     throw new RangeError(`${op}: both arguments need at least 1 dimension, but got ${a.ndim}D and ${b.ndim}D tensors`);
   }
@@ -56,18 +64,20 @@ export function matmul(a: Tensor, b: Tensor, op = 'matmul'): Tensor {
 
 export function mm(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 2 || b.ndim !== 2) throw new RangeError(`mm: expected 2-D tensors, got ${a.ndim}-D and ${b.ndim}-D`);
-  return matmul(a, b, 'mm');
+  [a, b] = autocastArgs('mm', [a, b]);
+  return product(a, b, 'mm');
 }
 
 export function bmm(a: Tensor, b: Tensor): Tensor {
   if (a.ndim !== 3 || b.ndim !== 3) throw new RangeError(`bmm: expected 3-D tensors, got ${a.ndim}-D and ${b.ndim}-D`);
   if (a.shape[0] !== b.shape[0]) throw new RangeError(`bmm: batch sizes differ (${a.shape[0]} and ${b.shape[0]})`);
-  return matmul(a, b, 'bmm');
+  [a, b] = autocastArgs('bmm', [a, b]);
+  return product(a, b, 'bmm');
 }
 
 export function mv(a: Tensor, v: Tensor): Tensor {
   if (a.ndim !== 2 || v.ndim !== 1) throw new RangeError(`mv: expected a 2-D matrix and a 1-D vector, got ${a.ndim}-D and ${v.ndim}-D`);
-  return matmul(a, v, 'mv');
+  return product(a, v, 'mv');
 }
 
 export function dot(a: Tensor, b: Tensor): Tensor {
@@ -75,7 +85,7 @@ export function dot(a: Tensor, b: Tensor): Tensor {
   if (a.shape[0] !== b.shape[0]) {
     throw new RangeError(`dot: inconsistent tensor size, expected tensor [${a.shape[0]}] and src [${b.shape[0]}] to have the same number of elements`);
   }
-  return matmul(a, b, 'dot');
+  return product(a, b, 'dot');
 }
 
 export function outer(a: Tensor, b: Tensor): Tensor {
@@ -90,11 +100,22 @@ export function outer(a: Tensor, b: Tensor): Tensor {
  * linear(torch.randn(10, 4, 8), torch.randn(16, 8)).shape; // [10, 4, 16]
  */
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  [x, weight, bias] = autocastArgs('linear', [x, weight, bias]);
+  return linearImpl(x, weight, bias);
+}
+
+function linearImpl(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   if (x.ndim > 2 && weight.ndim === 2) {
     const lead = x.shape.slice(0, -1);
-    const y = linear(reshape(x, [-1, x.shape[x.ndim - 1]]), weight, bias);
+    const y = linearImpl(reshape(x, [-1, x.shape[x.ndim - 1]]), weight, bias);
     return view(y, [...lead, weight.shape[0]]);
   }
-  const y = matmul(x, weight.t(), 'linear');
+  if (bias && x.dtype === 'bfloat16' && weight.dtype === 'bfloat16' && bias.dtype === 'bfloat16' && !hasNativeBfloat16()) {
+    // Without native bfloat16 kernels the product is computed in float32 anyway: add the bias there too and
+    // round once, as PyTorch's bfloat16 addmm does (rounding the product first would round twice).
+    const wide = (t: Tensor) => toDType(t, 'float32');
+    return toDType(product(wide(x), wide(weight).t(), 'linear').add(wide(bias)), 'bfloat16');
+  }
+  const y = product(x, weight.t(), 'linear');
   return bias ? y.add(bias) : y;
 }

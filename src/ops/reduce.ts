@@ -8,6 +8,7 @@ import { formatShape, normalizeDim, sameShape } from '../layout.js';
 import { empty, record } from './dispatch.js';
 import { contiguous, toDType } from './views.js';
 import type { ReduceFnName } from '../generated/kernel_ids.js';
+import { autocastArgs } from '../amp/policy.js';
 
 /** Normalised, sorted, de-duplicated dims; null or [] means all dims (PyTorch's sum(dim=[]) reduces all too). */
 function reducedDims(x: Tensor, dim: Dims | null, op: string): number[] {
@@ -67,6 +68,7 @@ export function mean(x: Tensor, dim: Dims | null = null, keepdim = false): Tenso
 }
 
 export function prod(x: Tensor, dim: number | null = null, keepdim = false): Tensor {
+  [x] = autocastArgs('prod', [x]);
   return prodImpl(x, reducedDims(x, dim, 'prod'), keepdim);
 }
 

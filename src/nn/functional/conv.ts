@@ -4,6 +4,9 @@
  */
 import type { Tensor } from '../../tensor.js';
 import { conv1d as conv1dOp, conv2d as conv2dOp } from '../../ops/conv.js';
+import { toDType } from '../../ops/views.js';
+import { autocastArgs } from '../../amp/policy.js';
+import { hasNativeBfloat16 } from '../../amp/native_support.js';
 import { ntuple, cSize } from '../utils.js';
 import { pad } from './padding.js';
 
@@ -34,6 +37,7 @@ function convNd(n: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, option
   }
   const batched = x.ndim === n + 2;
   let input = batched ? x : x.unsqueeze(0);
+  [input, weight, bias] = autocastArgs(name === 'conv1d' ? 'conv1d' : 'conv2d', [input, weight, bias]);
   if (weight.ndim !== n + 2) {
     throw new RangeError(`Expected ${n + 2}-dimensional weight for ${name}, but got ${weight.ndim}-dimensional weight of size ${cSize(weight.shape)}`);
   }
@@ -86,13 +90,23 @@ function convNd(n: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, option
   if (padded.some((s, i) => s < effective[i])) {
     throw new RangeError(`Calculated padded input size per channel: (${padded.join(' x ')}). Kernel size: (${effective.join(' x ')}). Kernel size can't be greater than actual input size`);
   }
-  const out = n === 1
-    ? conv1dOp(input, weight, bias, { stride: stride[0], padding: padding[0], dilation: dilation[0], groups })
-    : conv2dOp(input, weight, bias, {
+  const run = (i: Tensor, w: Tensor, b: Tensor | null) => (n === 1
+    ? conv1dOp(i, w, b, { stride: stride[0], padding: padding[0], dilation: dilation[0], groups })
+    : conv2dOp(i, w, b, {
       stride: stride as [number, number], padding: padding as [number, number], dilation: dilation as [number, number], groups,
-    });
+    }));
+  let out: Tensor;
+  if (input.dtype === 'bfloat16' && !hasNativeBfloat16()) {
+    // No bfloat16 convolution in this CPU's oneDNN: widen the operands (exact), convolve in float32 and
+    // round the result once, as a bfloat16 kernel that accumulates in float32 does.
+    const wide = (t: Tensor) => toDType(t, 'float32');
+    out = toDType(run(wide(input), wide(weight), bias && wide(bias)), 'bfloat16');
+  } else {
+    out = run(input, weight, bias);
+  }
   return batched ? out : out.squeeze(0);
 }
+
 
 /**
  * 2-D convolution over [N, C, H, W] (or unbatched [C, H, W]) with weight [outC, C / groups, kH, kW].

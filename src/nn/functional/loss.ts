@@ -7,6 +7,7 @@ import type { DType } from '../../dtype.js';
 import { isFloating } from '../../dtype.js';
 import { sameShape } from '../../layout.js';
 import { checkReduction, cSize, pySize, reduce, warnOnce, type Reduction } from '../utils.js';
+import { autocastArgs } from '../../amp/policy.js';
 
 export interface WeightedLossOptions {
   /** Per-class weight [C]. */
@@ -57,6 +58,9 @@ function checkIndexTarget(input: Tensor, target: Tensor): void {
  * F.nllLoss(logits.logSoftmax(1), labels);
  */
 export function nllLoss(input: Tensor, target: Tensor, options: WeightedLossOptions = {}): Tensor {
+  let castWeight: Tensor | null;
+  [input, castWeight] = autocastArgs('nll_loss', [input, options.weight ?? null]);
+  options = { ...options, weight: castWeight };
   const reduction = checkReduction(options.reduction ?? 'mean');
   const ignoreIndex = options.ignoreIndex ?? -100;
   const weight = options.weight ?? null;
@@ -117,6 +121,9 @@ function crossEntropySmoothed(input: Tensor, target: Tensor, weight: Tensor | nu
  * F.crossEntropy(logits, labels, { labelSmoothing: 0.1, weight: classWeights });
  */
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  let castWeight: Tensor | null;
+  [input, target, castWeight] = autocastArgs('cross_entropy_loss', [input, target, options.weight ?? null]);
+  options = { ...options, weight: castWeight };
   const reduction = checkReduction(options.reduction ?? 'mean');
   const ignoreIndex = options.ignoreIndex ?? -100;
   const weight = options.weight ?? null;
@@ -145,6 +152,9 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
  * F.binaryCrossEntropy(probs, targets);
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options: { weight?: Tensor | null; reduction?: Reduction } = {}): Tensor {
+  let castWeight: Tensor | null;
+  [input, target, castWeight] = autocastArgs('binary_cross_entropy', [input, target, options.weight ?? null]);
+  options = { ...options, weight: castWeight };
   const reduction = checkReduction(options.reduction ?? 'mean');
   if (!sameShape(input.shape, target.shape)) {
     throw new RangeError(`Using a target size (${pySize(target.shape)}) that is different to the input size (${pySize(input.shape)}) is deprecated. Please ensure they have the same size.`);
@@ -167,6 +177,10 @@ export function binaryCrossEntropyWithLogits(
   input: Tensor, target: Tensor,
   options: { weight?: Tensor | null; posWeight?: Tensor | null; reduction?: Reduction } = {},
 ): Tensor {
+  let castWeight: Tensor | null, castPosWeight: Tensor | null;
+  [input, target, castWeight, castPosWeight] = autocastArgs('binary_cross_entropy_with_logits',
+    [input, target, options.weight ?? null, options.posWeight ?? null]);
+  options = { ...options, weight: castWeight, posWeight: castPosWeight };
   const reduction = checkReduction(options.reduction ?? 'mean');
   if (!sameShape(input.shape, target.shape)) {
     throw new RangeError(`Target size (${pySize(target.shape)}) must be the same as input size (${pySize(input.shape)})`);
@@ -194,6 +208,7 @@ function warnBroadcast(input: Tensor, target: Tensor): void {
 
 /** Mean squared error. @example F.mseLoss(pred, y) */
 export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  [input, target] = autocastArgs('mse_loss', [input, target]);
   const reduction = checkReduction(options.reduction ?? 'mean');
   warnBroadcast(input, target);
   return reduce(input.sub(target).square(), reduction);
@@ -201,6 +216,7 @@ export function mseLoss(input: Tensor, target: Tensor, options: { reduction?: Re
 
 /** Mean absolute error. @example F.l1Loss(pred, y, { reduction: 'sum' }) */
 export function l1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+  [input, target] = autocastArgs('l1_loss', [input, target]);
   const reduction = checkReduction(options.reduction ?? 'mean');
   warnBroadcast(input, target);
   return reduce(input.sub(target).abs(), reduction);
@@ -213,6 +229,7 @@ export function l1Loss(input: Tensor, target: Tensor, options: { reduction?: Red
  * F.smoothL1Loss(pred, y, { beta: 0.5 });
  */
 export function smoothL1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction; beta?: number } = {}): Tensor {
+  [input, target] = autocastArgs('smooth_l1_loss', [input, target]);
   const reduction = checkReduction(options.reduction ?? 'mean');
   const beta = options.beta ?? 1.0;
   if (beta < 0) throw new RangeError('smooth_l1_loss does not support negative values for beta.');
@@ -229,6 +246,7 @@ export function smoothL1Loss(input: Tensor, target: Tensor, options: { reduction
  * F.huberLoss(pred, y, { delta: 1.0 });
  */
 export function huberLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction; delta?: number } = {}): Tensor {
+  [input, target] = autocastArgs('huber_loss', [input, target]);
   const reduction = checkReduction(options.reduction ?? 'mean');
   const delta = options.delta ?? 1.0;
   if (!(delta > 0)) throw new RangeError('huber_loss does not support non-positive values for delta.');

@@ -2,6 +2,7 @@
 import type { Tensor } from '../../tensor.js';
 import { full, fromValues } from '../../ops/creation.js';
 import { cat } from '../../ops/indexing.js';
+import { autocastArgs, type AutocastOp } from '../../amp/policy.js';
 
 export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
 
@@ -33,6 +34,13 @@ function padIndexed(x: Tensor, dim: number, before: number, after: number, mode:
   return x.indexSelect(dim, fromValues(index, [index.length], 'int64'));
 }
 
+/** The ATen op PyTorch runs for a padding mode over n dims, where autocast has a policy for it. */
+function paddingOp(mode: PadMode, n: number): AutocastOp | null {
+  if (mode === 'reflect' && (n === 1 || n === 2)) return n === 1 ? 'reflection_pad1d' : 'reflection_pad2d';
+  if (mode === 'replicate' && n >= 1 && n <= 3) return n === 1 ? 'replication_pad1d' : n === 2 ? 'replication_pad2d' : 'replication_pad3d';
+  return null;
+}
+
 /**
  * Pads the last dims: `pad` lists (before, after) pairs starting from the last dim, as torch.nn.functional.pad.
  *
@@ -45,6 +53,8 @@ export function pad(x: Tensor, padding: number[], mode: PadMode = 'constant', va
   if (padding.length / 2 > x.ndim) throw new RangeError('Padding length too large');
   if (!['constant', 'reflect', 'replicate', 'circular'].includes(mode)) throw new RangeError(`Unrecognised padding mode ${mode}`);
   if (mode !== 'constant' && value !== 0) throw new RangeError(`Padding mode "${mode}" doesn't take in value argument`);
+  const atenOp = paddingOp(mode, padding.length / 2);
+  if (atenOp) [x] = autocastArgs(atenOp, [x]);
   let out = x;
   for (let i = 0; i < padding.length / 2; i++) {
     const dim = x.ndim - 1 - i;

@@ -8,6 +8,8 @@ import { cat, indexSelect } from '../../ops/indexing.js';
 import { rnnLayer, type RnnMode } from '../../ops/rnn.js';
 import { PackedSequence } from '../utils/rnn.js';
 import { packedLayer } from './rnn_packed.js';
+import { autocastLayer } from './rnn_autocast.js';
+import { cpuAutocast } from '../../amp/autocast_mode.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
 import { uniform_ } from '../init.js';
@@ -169,11 +171,15 @@ abstract class RNNBase extends Module {
     const c0 = lstm ? (cx ? (batched ? cx : cx.unsqueeze(1)) : zeros(stateShape, { dtype: input.dtype })) : null;
     this.checkHidden(h0, stateShape, lstm ? 'hidden[0]' : 'hidden');
     if (c0) this.checkHidden(c0, stateShape, 'hidden[1]');
-    if (input.dtype !== 'float32') throw new TypeError(`${name}: expected a float32 input, got ${input.dtype}`);
+    // Inside an autocast region the layers run as PyTorch 1.13 runs them there (see rnn_autocast.ts).
+    const autocasting = cpuAutocast.enabled && input.dtype !== 'float64';
+    if (input.dtype !== 'float32' && !autocasting) throw new TypeError(`${name}: expected a float32 input, got ${input.dtype}`);
     const hs: Tensor[] = [], cs: Tensor[] = [];
     for (let layer = 0; layer < L; layer++) {
       const h = h0.narrow(0, layer * D, D), c = c0 ? c0.narrow(0, layer * D, D) : null;
-      const r = rnnLayer(this.mode, x, h, c, this.layerParams(layer));
+      const r = autocasting
+        ? autocastLayer(this.mode, x, h, c, this.layerParams(layer))
+        : rnnLayer(this.mode, x, h, c, this.layerParams(layer));
       hs.push(r.hn);
       if (r.cn) cs.push(r.cn);
       x = r.output;

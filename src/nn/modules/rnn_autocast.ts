@@ -1,0 +1,68 @@
+/**
+ * Recurrent layers under CPU autocast, step by step, as PyTorch 1.13 runs them on the CPU: its RNN, LSTM and
+ * GRU have no autocast policy of their own, but each layer is built from `linear` (input projections for the
+ * whole sequence, then one hidden projection per step), which autocast runs in bfloat16, while the cell
+ * arithmetic promotes with the float32 state. So an LSTM's or GRU's output stays float32 with bfloat16 gate
+ * products, and an Elman RNN's output is bfloat16. oneDNN's fused primitive has no such mixed form, so this
+ * composite path (slower, differentiable through ordinary ops) replaces it inside an autocast region.
+ */
+import type { Tensor } from '../../tensor.js';
+import { cat, stack } from '../../ops/indexing.js';
+import type { RnnMode } from '../../ops/rnn.js';
+import { linear } from '../functional/linear.js';
+
+export interface LayerParams {
+  wIh: Tensor[];
+  wHh: Tensor[];
+  bIh: Tensor[] | null;
+  bHh: Tensor[] | null;
+}
+
+/** One step of PyTorch's cell for `mode`: gi is the step's input projection; returns [h', c']. */
+function step(mode: RnnMode, gi: Tensor, h: Tensor, c: Tensor | null, wHh: Tensor, bHh: Tensor | null): [Tensor, Tensor | null] {
+  const gh = linear(h, wHh, bHh);
+  switch (mode) {
+    case 'RNN_TANH': return [gh.add(gi).tanh(), null];
+    case 'RNN_RELU': return [gh.add(gi).relu(), null];
+    case 'LSTM': {
+      const [i, f, g, o] = gh.add(gi).chunk(4, 1);
+      const cNew = f.sigmoid().mul(c!).add(i.sigmoid().mul(g.tanh()));
+      return [o.sigmoid().mul(cNew.tanh()), cNew];
+    }
+    case 'GRU': {
+      const [ir, iz, inn] = gi.chunk(3, 1);
+      const [hr, hz, hn] = gh.chunk(3, 1);
+      const r = hr.add(ir).sigmoid(), z = hz.add(iz).sigmoid();
+      const n = inn.add(hn.mul(r)).tanh();
+      return [h.sub(n).mul(z).add(n), null];
+    }
+  }
+}
+
+/**
+ * One layer, both directions: x [T, N, I], h0 / c0 [D, N, H]; returns output [T, N, D*H] and the final
+ * states [D, N, H].
+ */
+export function autocastLayer(mode: RnnMode, x: Tensor, h0: Tensor, c0: Tensor | null, p: LayerParams):
+  { output: Tensor; hn: Tensor; cn: Tensor | null } {
+  const T = x.shape[0];
+  const outputs: Tensor[] = [], hs: Tensor[] = [], cs: Tensor[] = [];
+  for (let d = 0; d < p.wIh.length; d++) {
+    const projected = linear(x, p.wIh[d], p.bIh ? p.bIh[d] : null);
+    let h = h0.select(0, d), c = c0 ? c0.select(0, d) : null;
+    const steps: Tensor[] = new Array<Tensor>(T);
+    for (let k = 0; k < T; k++) {
+      const t = d === 0 ? k : T - 1 - k;
+      [h, c] = step(mode, projected.select(0, t), h, c, p.wHh[d], p.bHh ? p.bHh[d] : null);
+      steps[t] = h;
+    }
+    outputs.push(stack(steps, 0));
+    hs.push(h);
+    if (c) cs.push(c);
+  }
+  return {
+    output: outputs.length === 1 ? outputs[0] : cat(outputs, 2),
+    hn: stack(hs, 0),
+    cn: c0 ? stack(cs, 0) : null,
+  };
+}
