@@ -38,6 +38,7 @@ Options of train and train spam:
 
 Options of train only:
   --data DIR        folder with the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)
+  --amp bf16        mixed precision: forward pass and loss under autocast in bfloat16 (weights stay float32)
 
 Options of train spam only:
   --model M         lstm (SentimentLSTM, default) or rnn (SimpleRNN)
@@ -69,7 +70,7 @@ const USER_ERRORS = new Set(['DatasetNotFoundError', 'DatasetFormatError', 'Chec
 
 /** Which options each command accepts (parseArgs itself accepts the union). */
 const COMMAND_OPTIONS: Record<string, string[]> = {
-  train: ['epochs', 'batch-size', 'lr', 'seed', 'out', 'resume', 'data', 'limit', 'test-limit', 'threads'],
+  train: ['epochs', 'batch-size', 'lr', 'seed', 'out', 'resume', 'data', 'limit', 'test-limit', 'threads', 'amp'],
   'train spam': [
     'epochs', 'batch-size', 'lr', 'seed', 'out', 'resume', 'limit', 'test-limit', 'threads',
     'model', 'max-length', 'vocab-size', 'min-freq', 'export-data',
@@ -112,6 +113,13 @@ function positiveNumberOption(value: string | undefined, name: string): number |
   return n;
 }
 
+/** --amp: the autocast dtype of the trainer; bf16 is the only one the CPU autocasts to. */
+function ampOption(value: string | undefined): 'bf16' | undefined {
+  if (value === undefined) return undefined;
+  if (value !== 'bf16') throw new UsageError(`--amp expects bf16, got '${value}'`);
+  return value;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -135,6 +143,7 @@ async function main(argv: string[]): Promise<number> {
       'pretrain-epochs': { type: 'string' },
       backbone: { type: 'string' },
       baseline: { type: 'boolean' },
+      amp: { type: 'string' },
       seed: { type: 'string' },
       threads: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -196,6 +205,7 @@ async function main(argv: string[]): Promise<number> {
       limit: integerOption(values.limit, 'limit', 1),
       testLimit: integerOption(values['test-limit'], 'test-limit', 1),
       seed, threads, out: values.out, data: values.data, resume: values.resume,
+      amp: ampOption(values.amp),
     };
     // Loaded here so that --help and version work even where the native addon is not built.
     const { train } = await import('./train.js');

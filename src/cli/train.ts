@@ -45,6 +45,8 @@ export interface TrainOptions {
   limit?: number;
   /** Use only the first N test images. */
   testLimit?: number;
+  /** 'bf16': forward pass and loss under CPU autocast in bfloat16 (weights and optimizer stay float32). */
+  amp?: 'bf16' | null;
   /** Where lines and the progress bar go (default process.stdout); a TTY gets the redrawn bar. */
   stdout?: ProgressStream;
 }
@@ -63,7 +65,7 @@ interface Checkpoint {
   seed: number;
   /** The shuffling generator's state after `epoch`: the next epoch's order is the one it would have had. */
   generator: Uint32Array;
-  options: { batch_size: number; limit: number | null; test_limit: number | null };
+  options: { batch_size: number; limit: number | null; test_limit: number | null; amp?: 'bf16' | null };
 }
 
 const EVAL_BATCH = 1000;
@@ -95,6 +97,9 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   const batchSize = options.batchSize ?? ckpt?.options.batch_size ?? 64;
   const limit = options.limit ?? ckpt?.options.limit ?? undefined;
   const testLimit = options.testLimit ?? ckpt?.options.test_limit ?? undefined;
+  const amp = options.amp ?? ckpt?.options.amp ?? null;
+  // The region of a mixed-precision step: bfloat16 products and convolutions, float32 loss (PyTorch's policy).
+  const autocast = <T>(fn: () => T): T => (amp === 'bf16' ? torch.autocast({ deviceType: 'cpu', dtype: 'bfloat16' }, fn) : fn());
 
   // Everything below holds native memory, freed in `finally` (kept tensors are not freed by any scope).
   const held: { data?: FashionMnistTensors; model?: SimpleCNN; optimizer?: optim.Adam } = {};
@@ -112,21 +117,24 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
 
     const nTrain = data.train.images.shape[0], nTest = data.test.images.shape[0];
     say(`antorcha: ${TITLE}: ${nTrain.toLocaleString('en-US')} training and ${nTest.toLocaleString('en-US')} test images, `
-      + `batch ${batchSize}, Adam lr ${optimizer.paramGroups[0].lr}, CPU with ${torch.getNumThreads()} thread(s)`);
+      + `batch ${batchSize}, Adam lr ${optimizer.paramGroups[0].lr}, CPU with ${torch.getNumThreads()} thread(s)`
+      + (amp === 'bf16' ? ', autocast bfloat16' : ''));
     if (startEpoch > 1) say(`resuming after epoch ${startEpoch - 1} from ${files.checkpoint}`);
     if (startEpoch > epochs) say(`already trained ${startEpoch - 1} epoch(s); nothing to do (raise --epochs to continue)`);
 
     for (let epoch = startEpoch; epoch <= epochs; epoch++) {
       const label = `epoch ${epoch}/${epochs}`;
       const totals = trainEpoch(loader, (x, y) => {
-        const logits = model.forward(x);
-        const l = criterion.forward(logits, y);
+        const [logits, l] = autocast(() => {
+          const out = model.forward(x);
+          return [out, criterion.forward(out, y)];
+        });
         optimizer.zeroGrad();
         l.backward();
         optimizer.step();
         return [l.item(), logits.argmax(1).eq(y).sum().item()];
       }, { stream: stdout, label, unit: 'img' });
-      const test = evaluate(model, data.test.images, data.test.labels, EVAL_BATCH, score);
+      const test = autocast(() => evaluate(model, data.test.images, data.test.labels, EVAL_BATCH, score));
       const record: MetricsRecord = {
         epoch,
         train_loss: totals.loss, train_accuracy: totals.accuracy,
@@ -136,7 +144,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
       say(epochLine(label, totals, test, 'img'));
       await endEpoch(out, files, (): Checkpoint => ({
         model: model.stateDict(), optimizer: optimizer.stateDict(), epoch, seed, generator: generator.getState(),
-        options: { batch_size: batchSize, limit: limit ?? null, test_limit: testLimit ?? null },
+        options: { batch_size: batchSize, limit: limit ?? null, test_limit: testLimit ?? null, amp },
       }), record, TITLE);
     }
 

@@ -5,7 +5,6 @@
 import type { Tensor } from '../../tensor.js';
 import { batchNorm as batchNormOp } from '../../ops/batchnorm.js';
 import { ones, zeros } from '../../ops/creation.js';
-import { toDType } from '../../ops/views.js';
 import { cSize, pySize } from '../utils.js';
 
 export interface BatchNormOptions {
@@ -49,11 +48,8 @@ export function batchNorm(
   // The native op takes both affine tensors or neither; a lone one gets its neutral partner.
   if (weight !== null && bias === null) bias = zeros([c], { dtype: weight.dtype });
   if (bias !== null && weight === null) weight = ones([c], { dtype: bias.dtype });
-  const y = batchNormOp(x, runningMean, runningVar, weight, bias, training, options.momentum ?? 0.1, options.eps ?? 1e-5,
+  return batchNormOp(x, runningMean, runningVar, weight, bias, training, options.momentum ?? 0.1, options.eps ?? 1e-5,
     options.fuseRelu ?? false);
-  // The native op normalises in float32; PyTorch returns a 16-bit input's dtype (with float32 statistics and
-  // affine parameters), which is what keeps a CNN under autocast in bfloat16 from one layer to the next.
-  return (x.dtype === 'bfloat16' || x.dtype === 'float16') && y.dtype !== x.dtype ? toDType(y, x.dtype) : y;
 }
 
 /** (x - mean) / sqrt(var + eps) over `dims` (biased variance), as the composites below need. */
