@@ -35,11 +35,21 @@ let nesting = 0;
 /** @internal The CPU state, read by every op that has an autocast policy (one property read when off). */
 export const cpuAutocast: Readonly<DeviceState> = state.cpu;
 
-/** Whether autocast is on for a device type; the default 'cuda' is PyTorch's torch.is_autocast_enabled(). */
+/**
+ * Whether autocast is on for a device type; the default 'cuda' is PyTorch's torch.is_autocast_enabled().
+ *
+ * @example
+ * torch.autocast({ deviceType: 'cpu' }, () => torch.isAutocastEnabled('cpu')); // true
+ */
 export function isAutocastEnabled(deviceType: AutocastDeviceType = 'cuda'): boolean {
   return state[deviceType].enabled;
 }
-/** torch.is_autocast_cpu_enabled */
+/**
+ * torch.is_autocast_cpu_enabled
+ *
+ * @example
+ * if (torch.isAutocastCpuEnabled()) console.log(torch.getAutocastCpuDtype()); // 'bfloat16'
+ */
 export function isAutocastCpuEnabled(): boolean {
   return state.cpu.enabled;
 }
