@@ -107,7 +107,6 @@ function convNd(n: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, option
   return batched ? out : out.squeeze(0);
 }
 
-
 /**
  * 2-D convolution over [N, C, H, W] (or unbatched [C, H, W]) with weight [outC, C / groups, kH, kW].
  *
