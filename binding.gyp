@@ -16,6 +16,7 @@
         "native/cpu/random.cc",
         "native/cpu/conv.cc",
         "native/cpu/batchnorm.cc",
+        "native/cpu/channel_ops.cc",
         "native/cpu/pool.cc",
         "native/cpu/rnn.cc"
       ],

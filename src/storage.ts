@@ -5,6 +5,8 @@ export class Storage {
   /** Bumped by every in-place write, so autograd can tell a saved tensor was modified (PyTorch's _version). */
   version = 0;
   private refs = 1;
+  /** Called once the last reference is released (caches of tensors derived from this memory drop them). */
+  private onRelease: (() => void)[] | null = null;
 
   private constructor(readonly handle: number, readonly nbytes: number) {}
 
@@ -19,7 +21,16 @@ export class Storage {
 
   /** Drops one reference; the native block is freed with the last one. */
   release(): void {
-    if (--this.refs === 0) addon.free(this.handle);
+    if (--this.refs !== 0) return;
+    addon.free(this.handle);
+    const callbacks = this.onRelease;
+    this.onRelease = null;
+    for (const fn of callbacks ?? []) fn();
+  }
+
+  /** Runs fn when this memory is freed: what a cache derived from it (folded weights) ties its lifetime to. */
+  whenReleased(fn: () => void): void {
+    (this.onRelease ??= []).push(fn);
   }
 
   get refCount(): number {

@@ -264,6 +264,27 @@ export function conv2dBackwardWeight(gradWeight: Tensor, gradBias: Tensor | null
   addon.run();
 }
 
+/** Per-channel mean and biased variance of a float32 [N, C, ...] tensor (contiguous or channels-last). */
+export function channelStats(mean: Tensor, variance: Tensor, x: Tensor): void {
+  begin(Kernel.channelStats);
+  tensor(mean);
+  tensor(variance);
+  tensor(x);
+  addon.run();
+}
+
+/** out = relu?(x * scale[c] + shift[c] + residual?); out, x and residual share one layout. */
+export function channelAffine(out: Tensor, x: Tensor, scale: Tensor, shift: Tensor, relu: boolean, residual: Tensor | null): void {
+  begin(Kernel.channelAffine);
+  tensor(out);
+  tensor(x);
+  tensor(scale);
+  tensor(shift);
+  num((relu ? 1 : 0) | (residual ? 2 : 0));
+  if (residual) tensor(residual);
+  addon.run();
+}
+
 /** With `relu`, max(0, .) is fused in; a training forward then needs `workspace` (uint8, one byte per element). */
 export function batchNorm(
   out: Tensor, x: Tensor, mean: Tensor, variance: Tensor, training: boolean,

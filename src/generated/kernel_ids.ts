@@ -43,6 +43,8 @@ export const Kernel = {
   pool2dBackward: 27,
   rnn: 28,
   rnnBackward: 29,
+  channelStats: 30,
+  channelAffine: 31,
 } as const;
 export type KernelName = keyof typeof Kernel;
 

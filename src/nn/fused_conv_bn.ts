@@ -18,6 +18,7 @@ import type { Module } from './module.js';
 import { Conv2d } from './modules/conv.js';
 import { BatchNorm2d, BatchNormBase } from './modules/batchnorm.js';
 import { ReLU } from './modules/activation.js';
+import { cpuAutocast } from '../amp/autocast_mode.js';
 
 /** What follows the batch norm: an optional shortcut added, then an optional ReLU. */
 export interface ConvBnTail {
@@ -31,6 +32,14 @@ interface Folded {
   eps: number;
   weight: Tensor;
   bias: Tensor;
+}
+
+/** Frees conv's folded weights (their sources were disposed, or they are stale). */
+function dropFolded(conv: Conv2d): void {
+  const cached = foldedByConv.get(conv);
+  if (!cached) return;
+  foldedByConv.delete(conv);
+  dispose([cached.weight, cached.bias]);
 }
 
 const foldedByConv = new WeakMap<Conv2d, Folded>();
@@ -53,12 +62,13 @@ export function convBn(conv: Module, bn: Module, x: Tensor, tail: ConvBnTail = {
       dilation: c.dilation as [number, number], groups: c.groups,
     }, { residual, relu: relu !== null });
   }
-  let y: Tensor;
-  if (relu !== null && residual === null && isPlainBatchNorm(bn) && isPlainRelu(relu)) {
-    y = (bn as BatchNormBase).forwardWithRelu(conv.forward(x) as Tensor);
-    return y;
+  if (isPlainBatchNorm(bn) && (relu === null || isPlainRelu(relu))) {
+    // The add and ReLU join the batch norm's pass (its no-gradient path runs them in one loop).
+    const y = conv.forward(x) as Tensor;
+    if (residual !== null) return (bn as BatchNormBase).forwardWithResidual(y, residual, relu !== null);
+    return relu !== null ? (bn as BatchNormBase).forwardWithRelu(y) : bn.forward(y) as Tensor;
   }
-  y = bn.forward(conv.forward(x) as Tensor) as Tensor;
+  let y = bn.forward(conv.forward(x) as Tensor) as Tensor;
   if (residual !== null) y = y.add(residual);
   return relu === null ? y : relu.forward(y) as Tensor;
 }
@@ -87,7 +97,7 @@ export function canFuseConvBn(conv: Module, bn: Module, x: Tensor, tail: ConvBnT
   if (bn.training || bn.runningMean === null || bn.runningVar === null) return false;
   if (x.ndim !== 4 || x.dtype !== 'float32' || conv.weight.dtype !== 'float32' || bn.runningMean.dtype !== 'float32') return false;
   if (residual !== null && (residual.dtype !== 'float32' || residual.device !== x.device)) return false;
-  if (x.device.type !== 'cpu') return false;
+  if (x.device.type !== 'cpu' || cpuAutocast.enabled) return false; // autocast runs the convolution in its own dtype
   return !needsGrad([x, conv.weight, conv.bias, bn.weight, bn.bias, residual]);
 }
 
@@ -99,7 +109,12 @@ function foldedFor(conv: Conv2d, bn: BatchNorm2d): Folded {
   if (cached && cached.eps === bn.eps && cached.sources.every((t, i) => t === sources[i] && versions[i] === cached.versions[i])) {
     return cached;
   }
-  if (cached) dispose([cached.weight, cached.bias]);
+  // The folded copies live no longer than the convolution's weight memory: freeing a model frees them too.
+  if (cached) dropFolded(conv);
+  const weightAtFold = conv.weight;
+  if (!cached || cached.sources[0] !== weightAtFold) weightAtFold.storage.whenReleased(() => {
+    if (foldedByConv.get(conv)?.sources[0] === weightAtFold) dropFolded(conv);
+  });
   const [weight, bias] = noGrad(() => tidy(() => {
     // float64 for the fold itself, so the folded weights are as close to the unfused arithmetic as float32 allows.
     const f64 = (t: Tensor) => t.double();

@@ -1,7 +1,7 @@
 /** Batch normalisation on oneDNN, with PyTorch's running-statistics update. */
 import * as k from '../backend/kernels.js';
 import type { Tensor } from '../tensor.js';
-import { formatShape } from '../layout.js';
+import { formatShape, sameShape } from '../layout.js';
 import { empty, emptyLayoutLike, needsGrad, record } from './dispatch.js';
 import { contiguous, toDType } from './views.js';
 import { dense, isChannelsLast, toChannelsLast } from './conv.js';
@@ -19,7 +19,7 @@ import { noGrad } from '../autograd/grad_mode.js';
  */
 export function batchNorm(
   input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null,
-  training: boolean, momentum: number, eps: number, relu = false,
+  training: boolean, momentum: number, eps: number, relu = false, residual: Tensor | null = null,
 ): Tensor {
   if (input.ndim < 2) throw new RangeError(`batch_norm: expected an input of shape [N, C, ...], got ${formatShape(input.shape)}`);
   const C = input.shape[1];
@@ -27,6 +27,16 @@ export function batchNorm(
     if (t && (t.ndim !== 1 || t.shape[0] !== C)) {
       throw new RangeError(`batch_norm: ${name} should contain ${C} elements not ${t.numel()}`);
     }
+  }
+  if (residual && !sameShape(residual.shape, input.shape)) {
+    throw new RangeError(`batch_norm: the residual's shape ${formatShape(residual.shape)} must equal the input's ${formatShape(input.shape)}`);
+  }
+  if (!needsGrad([input, weight, bias, residual]) && input.dtype === 'float32' && (!residual || residual.dtype === 'float32')) {
+    return batchNormNoGrad(input, runningMean, runningVar, weight, bias, training, momentum, eps, relu, residual);
+  }
+  if (residual) {
+    const y = batchNorm(input, runningMean, runningVar, weight, bias, training, momentum, eps, false).add(residual);
+    return relu ? y.relu() : y;
   }
   // oneDNN keeps no ReLU mask in inference: a gradient through an eval-mode fused ReLU takes the two ops.
   if (relu && !training && needsGrad([input, weight, bias])) {
@@ -58,6 +68,49 @@ export function batchNorm(
     { training, eps, relu });
   const result = input.dtype === 'float32' ? out : toDType(out, input.dtype);
   return result;
+}
+
+/**
+ * batchNorm when no gradient is needed: the statistics and one per-channel affine pass (which also takes the
+ * shortcut add and the ReLU) from plain native loops — no mask, no saved tensors, two passes fewer than
+ * batch norm, add and ReLU one after the other.
+ */
+function batchNormNoGrad(
+  input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null,
+  training: boolean, momentum: number, eps: number, relu: boolean, residual: Tensor | null,
+): Tensor {
+  if (!training && (!runningMean || !runningVar)) throw new Error('batch_norm: running_mean and running_var must be defined in evaluation mode');
+  const C = input.shape[1];
+  const count = input.numel() / Math.max(C, 1);
+  if (training && count <= 1) {
+    throw new RangeError(`Expected more than 1 value per channel when training, got input size ${formatShape(input.shape)}`);
+  }
+  const x = input.ndim === 4 ? toChannelsLast(input) : contiguous(input);
+  const out = emptyLayoutLike(x);
+  if (out.numel() === 0) return out;
+  return noGrad(() => {
+    let mean: Tensor, variance: Tensor;
+    if (training) {
+      mean = empty([C], 'float32');
+      variance = empty([C], 'float32');
+      k.channelStats(mean, variance, x);
+      if (runningMean && runningVar) {
+        runningMean.mul_(1 - momentum).add_(mean, { alpha: momentum });
+        runningVar.mul_(1 - momentum).add_(variance, { alpha: (momentum * count) / (count - 1) });
+      }
+    } else {
+      mean = runningMean!;
+      variance = runningVar!;
+    }
+    // y = (x - mean) / sqrt(var + eps) * weight + bias = x * scale + shift.
+    let scale = variance.add(eps).rsqrt();
+    if (weight) scale = scale.mul(weight);
+    let shift = mean.mul(scale).neg();
+    if (bias) shift = shift.add(bias);
+    const z = residual ? (x.ndim === 4 ? toChannelsLast(residual) : contiguous(residual)) : null;
+    k.channelAffine(out, x, contiguous(toDType(scale, 'float32')), contiguous(toDType(shift, 'float32')), relu, z);
+    return out;
+  });
 }
 
 /** Gradients of batchNorm for input, weight and bias from oneDNN's backward primitive. */

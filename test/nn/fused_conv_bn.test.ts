@@ -103,3 +103,13 @@ test('conv2dInference refuses a residual of the wrong shape and inputs that need
   const y = conv2dInference(x, w, null, geometry, { relu: true });
   assert.ok(torch.allclose(y, torch.nn.functional.conv2d(x, w, null, { padding: 1 }).relu(), 1e-5, 1e-6));
 }));
+
+test('folded weights are freed with the model that made them', () => {
+  const before = torch.memory().numTensors;
+  torch.tidy(() => {
+    const model = new nn.Sequential(new nn.Conv2d(3, 4, 3), new nn.BatchNorm2d(4), new nn.ReLU()).eval();
+    torch.noGrad(() => model.forward(torch.randn([1, 3, 6, 6])));
+    torch.dispose([model.parameters(), model.buffers()]);
+  });
+  assert.equal(torch.memory().numTensors, before);
+});

@@ -46,7 +46,9 @@ enum class Kernel : int {
   pool2dBackward = 27,
   rnn = 28,
   rnnBackward = 29,
-  count_ = 30,
+  channelStats = 30,
+  channelAffine = 31,
+  count_ = 32,
 };
 
 enum class UnaryFn : int {

@@ -37,5 +37,7 @@ void k_pool2d(ArgReader&);
 void k_pool2d_backward(ArgReader&);
 void k_rnn(ArgReader&);
 void k_rnn_backward(ArgReader&);
+void k_channel_stats(ArgReader&);
+void k_channel_affine(ArgReader&);
 
 }  // namespace antorcha

@@ -14,6 +14,11 @@ export interface BatchNormOptions {
   eps?: number;
   /** relu(batchNorm(x)) from one fused kernel (what nn.Sequential does for BatchNorm then ReLU). Default false. */
   fuseRelu?: boolean;
+  /**
+   * relu?(batchNorm(x) + residual): a ResNet block's shortcut added in the same pass (antorcha's extension;
+   * one pass over memory instead of three when no gradient is needed). Default none.
+   */
+  residual?: Tensor | null;
 }
 
 function checkFeatures(name: string, t: Tensor | null, n: number): void {
@@ -49,7 +54,7 @@ export function batchNorm(
   if (weight !== null && bias === null) bias = zeros([c], { dtype: weight.dtype });
   if (bias !== null && weight === null) weight = ones([c], { dtype: bias.dtype });
   return batchNormOp(x, runningMean, runningVar, weight, bias, training, options.momentum ?? 0.1, options.eps ?? 1e-5,
-    options.fuseRelu ?? false);
+    options.fuseRelu ?? false, options.residual ?? null);
 }
 
 /** (x - mean) / sqrt(var + eps) over `dims` (biased variance), as the composites below need. */

@@ -83,7 +83,18 @@ export abstract class BatchNormBase extends Module {
     return this.normalize(input, true);
   }
 
-  private normalize(input: Tensor, fuseRelu: boolean): Tensor {
+  /**
+   * relu?(forward(input) + residual) with the add (and ReLU) fused into the normalisation: a ResNet block's
+   * tail, which convBn calls.
+   *
+   * @example
+   * const y = bn.forwardWithResidual(conv.forward(x), shortcut, true);
+   */
+  forwardWithResidual(input: Tensor, residual: Tensor, relu: boolean): Tensor {
+    return this.normalize(input, relu, residual);
+  }
+
+  private normalize(input: Tensor, fuseRelu: boolean, residual: Tensor | null = null): Tensor {
     this.checkInputDim(input);
     let factor = this.momentum ?? 0.0;
     if (this.training && this.trackRunningStats && this.num_batches_tracked !== null) {
@@ -95,7 +106,7 @@ export abstract class BatchNormBase extends Module {
     const useRunning = !this.training || this.trackRunningStats;
     return batchNorm(
       input, useRunning ? this.running_mean : null, useRunning ? this.running_var : null, this.weight, this.bias,
-      { training: bnTraining, momentum: factor, eps: this.eps, fuseRelu },
+      { training: bnTraining, momentum: factor, eps: this.eps, fuseRelu, residual },
     );
   }
 
