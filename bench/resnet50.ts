@@ -55,10 +55,16 @@ function ours(steps: number): { infer: number; transfer_step: number } {
   return { infer, transfer_step: transferStep };
 }
 
-function child(command: string, args: string[]): Record<string, number> {
+/** Runs a child process to completion and returns its standard output. */
+function run(command: string, args: string[]): string {
   const r = spawnSync(command, args, { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed: ${r.stderr || r.error}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>;
+  return r.stdout;
+}
+
+/** A benchmark child's figures: the JSON object on its last line. */
+function child(command: string, args: string[]): Record<string, number> {
+  return JSON.parse(run(command, args).trim().split('\n').pop()!) as Record<string, number>;
 }
 
 function main(): void {
@@ -67,7 +73,7 @@ function main(): void {
   let onnx = arg('--onnx', '');
   if (!onnx) {
     onnx = join(mkdtempSync(join(tmpdir(), 'w5-')), 'resnet50.onnx');
-    child('/usr/bin/python3', [script('export_resnet50_onnx.py'), onnx]);
+    run('/usr/bin/python3', [script('export_resnet50_onnx.py'), onnx]);
   }
   if (!existsSync(onnx)) throw new Error(`no ONNX model at ${onnx}`);
   torch.setNumThreads(threads);
