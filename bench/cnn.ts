@@ -2,7 +2,10 @@
  * W1: the lesson's SimpleCNN (64x3x32x32, CrossEntropy, Adam) — train and inference images/s, antorcha against
  * PyTorch (bench/pytorch/w1.py, the same work as the shared reference script), alternating the two sides.
  *
- *   node dist/bench/cnn.js [--threads N] [--rounds R]
+ *   node dist/bench/cnn.js [--threads N] [--rounds R] [--amp bf16]
+ *
+ * With `--amp bf16` (W6) both sides also run the forward passes and the loss under CPU autocast (bfloat16),
+ * and the table adds antorcha's speed-up over its own float32 and the ratio to PyTorch's autocast.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +16,12 @@ import { simpleCnn } from './simple_cnn.js';
 const PY_SCRIPT = fileURLToPath(new URL('../../bench/pytorch/w1.py', import.meta.url));
 
 /** The same protocol as the PyTorch script: 3 warm-up steps, 20 timed, then the same for inference. */
-function antorchaW1(): { train: number; infer: number } {
+type Figures = { train: number; infer: number };
+
+/** fn under CPU autocast (bfloat16) when amp is set. */
+const region = <T>(amp: boolean, fn: () => T): T => (amp ? torch.autocast({ deviceType: 'cpu', dtype: 'bfloat16' }, fn) : fn());
+
+function antorchaW1(amp = false): Figures {
   torch.manualSeed(0);
   const m = simpleCnn(3);
   const x = torch.keep(torch.randn([64, 3, 32, 32])), y = torch.keep(torch.randint(0, 10, [64]));
@@ -21,7 +29,7 @@ function antorchaW1(): { train: number; infer: number } {
   const crit = new nn.CrossEntropyLoss();
   const step = () => torch.tidy(() => {
     opt.zeroGrad();
-    const loss = crit.forward(m.forward(x), y);
+    const loss = region(amp, () => crit.forward(m.forward(x), y));
     loss.backward();
     opt.step();
   });
@@ -33,17 +41,17 @@ function antorchaW1(): { train: number; infer: number } {
   const train = (n * 64) / ((performance.now() - t) / 1000);
   m.eval();
   const infer = torch.noGrad(() => {
-    for (let i = 0; i < 3; i++) torch.tidy(() => { m.forward(x); });
+    for (let i = 0; i < 3; i++) torch.tidy(() => { region(amp, () => m.forward(x)); });
     t = performance.now();
-    for (let i = 0; i < n; i++) torch.tidy(() => { m.forward(x); });
+    for (let i = 0; i < n; i++) torch.tidy(() => { region(amp, () => m.forward(x)); });
     return (n * 64) / ((performance.now() - t) / 1000);
   });
   torch.dispose([x, y, ...m.parameters(), ...m.buffers()]);
   return { train, infer };
 }
 
-function pytorchW1(threads: number): { train: number; infer: number } {
-  const r = spawnSync('/usr/bin/python3', [PY_SCRIPT, String(threads)], { encoding: 'utf8' });
+function pytorchW1(threads: number, amp = false): Figures {
+  const r = spawnSync('/usr/bin/python3', [PY_SCRIPT, String(threads), ...(amp ? ['bf16'] : [])], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`PyTorch side failed: ${r.stderr || r.error}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as { train: number; infer: number };
 }
@@ -57,23 +65,41 @@ function main(): void {
     return i >= 0 ? Number(args[i + 1]) : fallback;
   };
   const threads = arg('--threads', 2), rounds = arg('--rounds', 5);
+  const amp = args.includes('--amp');
+  if (amp && args[args.indexOf('--amp') + 1] !== 'bf16') throw new Error('--amp takes bf16');
   torch.setNumThreads(threads);
-  const ours: { train: number; infer: number }[] = [], theirs: { train: number; infer: number }[] = [];
+  const ours: Figures[] = [], theirs: Figures[] = [], oursAmp: Figures[] = [], theirsAmp: Figures[] = [];
   for (let r = 0; r < rounds; r++) {
     ours.push(antorchaW1());
     theirs.push(pytorchW1(threads));
     const a = ours[r], p = theirs[r];
-    console.error(`round ${r + 1}/${rounds}: antorcha train ${a.train.toFixed(0)} infer ${a.infer.toFixed(0)} img/s; ` +
-      `PyTorch train ${p.train.toFixed(0)} infer ${p.infer.toFixed(0)} img/s`);
+    let line = `round ${r + 1}/${rounds}: antorcha train ${a.train.toFixed(0)} infer ${a.infer.toFixed(0)} img/s; ` +
+      `PyTorch train ${p.train.toFixed(0)} infer ${p.infer.toFixed(0)} img/s`;
+    if (amp) {
+      oursAmp.push(antorchaW1(true));
+      theirsAmp.push(pytorchW1(threads, true));
+      line += `; bf16: antorcha train ${oursAmp[r].train.toFixed(0)} infer ${oursAmp[r].infer.toFixed(0)}, ` +
+        `PyTorch train ${theirsAmp[r].train.toFixed(0)} infer ${theirsAmp[r].infer.toFixed(0)}`;
+    }
+    console.error(line);
   }
-  const row = (name: 'train' | 'infer') => {
-    const a = median(ours.map((o) => o[name])), p = median(theirs.map((o) => o[name]));
+  const med = (runs: Figures[], name: keyof Figures) => median(runs.map((o) => o[name]));
+  const row = (name: keyof Figures) => {
+    const a = med(ours, name), p = med(theirs, name);
     return `| W1 ${name} (images/s) | ${a.toFixed(0)} | ${p.toFixed(0)} | ${(a / p).toFixed(2)}x |`;
   };
   console.log(`\nW1 SimpleCNN, batch 64x3x32x32: ${threads} thread(s) each, medians of ${rounds} rounds`);
   console.log('| case | antorcha | PyTorch | ratio |\n|---|---:|---:|---:|');
   console.log(row('train'));
   console.log(row('infer'));
+  if (amp) {
+    console.log('\nW6: the same under autocast bfloat16');
+    console.log('| case | antorcha bf16 | vs antorcha float32 | PyTorch bf16 | vs PyTorch bf16 |\n|---|---:|---:|---:|---:|');
+    for (const name of ['train', 'infer'] as const) {
+      const a = med(oursAmp, name), f = med(ours, name), p = med(theirsAmp, name);
+      console.log(`| W1 ${name} (images/s) | ${a.toFixed(0)} | ${(a / f).toFixed(2)}x | ${p.toFixed(0)} | ${(a / p).toFixed(2)}x |`);
+    }
+  }
 }
 
 main();
