@@ -1,7 +1,7 @@
 /**
  * `antorcha finetune`: transfer learning on Fashion-MNIST with the trainers' progress bar, metrics, charts and
- * checkpoints. A ResNet-18 (one input channel) learns classes 0–4 — or comes from `--backbone FILE`, a
- * `.pth` or safetensors state dict of that model — and is saved as `<out>/backbone.pth`; a fresh model loads
+ * checkpoints. A ResNet-18 for 28×28 images (`fashionResNet18`) learns classes 0–4 with random crops and flips
+ * — or comes from `--backbone FILE`, a `.pth` or safetensors state dict of that model — and is saved as `<out>/backbone.pth`; a fresh model loads
  * it, every parameter is frozen, `fc` is replaced, and only the new head trains on classes 5–9. With
  * `--baseline` the same head also trains on a randomly initialised frozen backbone, for comparison.
  *
@@ -12,8 +12,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as torch from '../index.js';
 import { nn, optim, type Tensor } from '../index.js';
-import { DataLoader, Generator, TensorDataset } from '../data/index.js';
-import { classesSlice, fashionResNet18, freezeAndReplaceHead } from '../../examples/transfer-learning.js';
+import { DataLoader, Generator, TensorDataset, transforms } from '../data/index.js';
+import { classesSlice, fashionResNet18, freezeAndReplaceHead, pretrainAugmentation } from '../../examples/transfer-learning.js';
 import { loadFashionMnist } from './fashion_data.js';
 import { readJsonl, type MetricsRecord } from '../utils/metrics.js';
 import type { ProgressStream } from '../utils/progress.js';
@@ -22,7 +22,7 @@ import { endEpoch, epochLine, evaluate, freeAll, round, runFiles, startMetrics, 
 export interface FinetuneOptions {
   /** A state dict of the backbone (fashionResNet18 with 5 classes) to start from; default: pre-train one. */
   backbone?: string;
-  /** Epochs of pre-training on classes 0–4 when no backbone is given (default 2). */
+  /** Epochs of pre-training on classes 0–4 when no backbone is given (default 3). */
   pretrainEpochs?: number;
   /** Epochs of head training on classes 5–9 (default 3). */
   epochs?: number;
@@ -57,11 +57,14 @@ function score(logits: Tensor, y: Tensor): [number, number] {
   return [nn.functional.crossEntropy(logits, y, { reduction: 'sum' }).item(), logits.argmax(1).eq(y).sum().item()];
 }
 
-/** One supervised step on the parameters `optimizer` holds; returns the batch's loss and hits. */
-function stepper(model: nn.Module, optimizer: optim.Optimizer) {
+/**
+ * One supervised step on the parameters `optimizer` holds, on the batch transformed by `augment` when given;
+ * returns the batch's loss and hits.
+ */
+function stepper(model: nn.Module, optimizer: optim.Optimizer, augment?: transforms.Compose) {
   const criterion = new nn.CrossEntropyLoss();
   return (x: Tensor, y: Tensor): [number, number] => {
-    const logits = model.forward(x) as Tensor;
+    const logits = model.forward(augment === undefined ? x : augment.forwardBatch(x) as Tensor) as Tensor;
     const loss = criterion.forward(logits, y);
     optimizer.zeroGrad();
     loss.backward();
@@ -108,10 +111,11 @@ export async function finetune(options: FinetuneOptions = {}): Promise<FinetuneR
       const net = keep(torch.tidy(() => fashionResNet18(5)));
       const opt = keepOpt(new optim.Adam(net.parameters(), { lr }));
       const generator = new Generator(seed);
-      const pretrainEpochs = options.pretrainEpochs ?? 2;
+      const pretrainEpochs = options.pretrainEpochs ?? 3;
+      const step = stepper(net, opt, pretrainAugmentation(xA.shape[3]));
       for (let epoch = 1; epoch <= pretrainEpochs; epoch++) {
         const label = `backbone ${epoch}/${pretrainEpochs}`;
-        const totals = trainEpoch(loader(xA, yA, generator), stepper(net, opt), { stream: stdout, label, unit: 'img' });
+        const totals = trainEpoch(loader(xA, yA, generator), step, { stream: stdout, label, unit: 'img' });
         say(epochLine(label, totals, evaluate(net, tA, uA, EVAL_BATCH, score), 'img'));
       }
       torch.tidy(() => torch.save(net.stateDict(), files.backbone));

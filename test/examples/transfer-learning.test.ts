@@ -63,9 +63,9 @@ test('a frozen backbone records no graph: the forward keeps only what the new he
   freezeAndReplaceHead(model, 5);
   const frozen = kept();
   // Trainable: every layer's activations are saved for the backward (megabytes at this batch); frozen: the
-  // activations die with the forward's scope, and only the head's input [32, 512] and the logits [32, 5] remain.
+  // activations die with the forward's scope, and only the head's input [32, 256] and the logits [32, 5] remain.
   assert.ok(full > 4 * 1024 * 1024, `full model kept ${full} bytes`);
-  assert.equal(frozen, (32 * 512 + 32 * 5) * 4, 'frozen backbone: only the head input and the logits');
+  assert.equal(frozen, (32 * 256 + 32 * 5) * 4, 'frozen backbone: only the head input and the logits');
   torch.dispose([x, model.parameters(), model.buffers()]);
 });
 
@@ -86,18 +86,19 @@ test('antorcha finetune: pre-trains, saves backbone.pth, trains the head on the 
   try {
     const before = torch.memory().numTensors;
     const result = await finetune({
-      data: root, out, epochs: 2, pretrainEpochs: 1, batchSize: 32, baseline: true,
+      data: root, out, epochs: 4, pretrainEpochs: 2, batchSize: 32, baseline: true,
       stdout: { write: (s: string) => lines.push(s) },
     });
     for (const f of [result.files.backbone, result.files.metrics, result.files.checkpoint, result.files.svg, result.files.png]) {
       assert.ok(existsSync(f), `${f} written`);
     }
-    assert.equal(result.metrics.length, 2);
+    assert.equal(result.metrics.length, 4);
     assert.ok(result.accuracy > 0.2 && result.baselineAccuracy !== null, `accuracy ${result.accuracy}`);
-    // The backbone file is a PyTorch .pth state dict of the one-channel ResNet-18.
+    // The backbone file is a PyTorch .pth state dict of the 28×28 ResNet-18.
     const state = torch.load(result.files.backbone) as Record<string, Tensor>;
-    assert.deepEqual(state['conv1.weight'].shape, [64, 1, 7, 7]);
-    assert.deepEqual(state['fc.weight'].shape, [5, 512]);
+    assert.deepEqual(state['conv1.weight'].shape, [32, 1, 3, 3]);
+    assert.deepEqual(state['layer4.1.conv2.weight'].shape, [256, 256, 3, 3]);
+    assert.deepEqual(state['fc.weight'].shape, [5, 256]);
     torch.dispose(state);
     assert.ok(lines.some((l) => l.includes('head test accuracy on classes 5-9')));
     assert.equal(torch.memory().numTensors, before, 'everything freed');
