@@ -50,7 +50,7 @@ Options of train spam only:
 
 Options of finetune (and --batch-size, --lr, --seed, --out, --data, --limit, --test-limit as for train):
   --epochs N          epochs of head training (default 3)
-  --pretrain-epochs N epochs of backbone training on classes 0-4 (default 2)
+  --pretrain-epochs N epochs of backbone training on classes 0-4, with crops and flips (default 3)
   --backbone FILE     start from this state dict (.pth or .safetensors) instead of pre-training
   --baseline          also train the head on a randomly initialised frozen backbone, for comparison
 
