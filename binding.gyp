@@ -15,6 +15,7 @@
         "native/cpu/index.cc",
         "native/cpu/random.cc",
         "native/cpu/conv.cc",
+        "native/cpu/conv_gemm.cc",
         "native/cpu/batchnorm.cc",
         "native/cpu/channel_ops.cc",
         "native/cpu/pool.cc",

@@ -132,6 +132,10 @@ layer('Conv2d', [2, 3, 3], {'padding': 'valid', 'bias': False}, shape=(2, 2, 5, 
 for mode in ['reflect', 'replicate', 'circular']:
     layer('Conv2d', [2, 3, 3], {'padding': 1, 'padding_mode': mode}, shape=(1, 2, 5, 4), name=f'Conv2d padding_mode={mode}')
 layer('Conv2d', [3, 2, 3], {'padding': 1}, shape=(3, 5, 5), name='Conv2d unbatched')
+# From 16 input channels the weight gradient is one matrix product over unfolded patches (native/cpu/conv_gemm.cc).
+layer('Conv2d', [16, 5, 3], {'stride': 2, 'padding': 1, 'dilation': 2}, shape=(2, 16, 7, 6), name='Conv2d 16 channels strided dilated')
+layer('Conv2d', [16, 4, (3, 2)], {'padding': (1, 0), 'bias': False}, shape=(3, 16, 5, 4), name='Conv2d 16 channels no bias')
+layer('Conv2d', [24, 6, 1], shape=(2, 24, 3, 5), name='Conv2d 24 channels 1x1')
 layer('Conv1d', [2, 3, 3], shape=(2, 2, 7))
 layer('Conv1d', [4, 4, 3], {'groups': 4, 'padding': 'same'}, shape=(2, 4, 6), name='Conv1d depthwise same')
 layer('Conv1d', [2, 3, 3], {'stride': 2, 'padding': 1, 'dilation': 2}, shape=(2, 2, 9), name='Conv1d stride dilation')

@@ -3,6 +3,7 @@
 // into the layout the primitive wants with cached reorder primitives.
 #include <string>
 
+#include "antorcha/conv_gemm.h"
 #include "antorcha/dnnl_context.h"
 #include "antorcha/kernels.h"
 
@@ -197,6 +198,9 @@ void k_conv2d_backward_weight(ArgReader& r) {
   p.read(r);
   check_conv_args(in, grad_w, grad_out, p);
   if (!grad_w.is_contiguous()) fail("conv2d backward: weight gradient must be contiguous");
+  if (conv2d_backward_weight_gemm(grad_w, has_bias ? &grad_b : nullptr, in, grad_out,
+                                  {p.sh, p.sw, p.ph, p.pw, p.dh, p.dw, p.groups}))
+    return;
   auto src_md = strided_md(in), diff_dst_md = strided_md(grad_out);
   auto wei_user = dnnl::memory::desc(weight_dims(grad_w, p.groups), dnnl_type(grad_w.dtype), weight_tag(p.groups));
   auto wei_any = dnnl::memory::desc(weight_dims(grad_w, p.groups), dnnl_type(grad_w.dtype), tag::any);

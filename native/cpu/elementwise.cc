@@ -1,5 +1,6 @@
 // Elementwise kernels: fill, copy/cast, unary, binary (tensor-tensor and tensor-scalar), where, clamp.
 // Operands arrive broadcast to the output's shape; arithmetic runs in compute_t (float for 16-bit floats).
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -77,6 +78,48 @@ void copy_from(const StridedLoop& loop, DType in) {
       else return x;
     });
   });
+}
+
+// Same-dtype copies between two layouts of one tensor (NCHW <-> channels-last, a transpose made contiguous):
+// after coalescing they are a batch of 2-D transposes, where the generic loop would visit one short row per
+// pixel (3 values for an RGB image). Copied in square tiles that stay in L1. Returns false when the copy has
+// another shape.
+template <typename T>
+void transpose_tiles(const StridedLoop& loop) {
+  constexpr int64_t kTile = 16;
+  const int b_dims = loop.ndim - 2;
+  const int64_t batch = b_dims ? loop.shape[0] : 1, rows = loop.shape[b_dims], cols = loop.shape[b_dims + 1];
+  const int64_t ob = b_dims ? loop.strides[0][0] : 0, ib = b_dims ? loop.strides[1][0] : 0;
+  const int64_t o_row = loop.strides[0][b_dims], i_col = loop.strides[1][b_dims + 1];
+  const int64_t row_tiles = (rows + kTile - 1) / kTile, col_tiles = (cols + kTile - 1) / kTile;
+  parallel_for(batch * row_tiles * col_tiles, 4, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      const int64_t b = t / (row_tiles * col_tiles), r0 = (t / col_tiles) % row_tiles * kTile, c0 = t % col_tiles * kTile;
+      const int64_t r1 = std::min(rows, r0 + kTile), c1 = std::min(cols, c0 + kTile);
+      char* out = loop.base[0] + b * ob;
+      const char* in = loop.base[1] + b * ib;
+      // output rows are dense along c: each output row of the tile is written in one run
+      for (int64_t r = r0; r < r1; ++r) {
+        T* dst = reinterpret_cast<T*>(out + r * o_row);
+        const char* src = in + r * int64_t(sizeof(T));
+        for (int64_t c = c0; c < c1; ++c) dst[c] = *reinterpret_cast<const T*>(src + c * i_col);
+      }
+    }
+  });
+}
+
+bool copy_as_transpose(const StridedLoop& loop, size_t itemsize) {
+  if (loop.ndim < 2 || loop.ndim > 3) return false;
+  const int r = loop.ndim - 2, c = loop.ndim - 1;
+  const int64_t sz = static_cast<int64_t>(itemsize);
+  if (loop.strides[0][c] != sz || loop.strides[1][r] != sz || loop.shape[c] < 2 || loop.shape[r] < 2) return false;
+  switch (itemsize) {
+    case 1: transpose_tiles<uint8_t>(loop); return true;
+    case 2: transpose_tiles<uint16_t>(loop); return true;
+    case 4: transpose_tiles<uint32_t>(loop); return true;
+    case 8: transpose_tiles<uint64_t>(loop); return true;
+    default: return false;
+  }
 }
 
 // ---------------------------------------------------------------- unary
@@ -281,6 +324,7 @@ void k_copy(ArgReader& r) {
   }
   const TensorArg* ops[] = {&out, &in};
   StridedLoop loop(ops, 2);
+  if (out.dtype == in.dtype && copy_as_transpose(loop, out.itemsize())) return;
   ANTORCHA_DISPATCH_ALL(out.dtype, [&] { copy_from<scalar_t>(loop, in.dtype); });
 }
 

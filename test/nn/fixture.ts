@@ -100,14 +100,14 @@ export function stateOf(encoded: Record<string, EncodedTensor>): Record<string, 
 }
 
 /** Runs one layer case: state from PyTorch, then each step's forward and backward. */
-export function runLayerCase(c: LayerCase): void {
+export function runLayerCase(c: LayerCase, prepareInput: (x: Tensor) => Tensor = (x) => x): void {
   torch.tidy(() => {
     const m = build(c.cls, c.args, c.kwargs);
     m.loadStateDict(stateOf(c.state));
     const params = new Map(m.namedParameters());
     c.steps.forEach((step, s) => {
       m.train(step.mode === 'train');
-      const x = fromFixture(f32(step.input));
+      const x = prepareInput(fromFixture(f32(step.input)));
       if (x.isFloatingPoint()) x.requiresGrad_(true);
       const out = m.forward(c.nonleaf ? x.mul(1) : x) as Tensor | Tensor[];
       const outs = Array.isArray(out) ? out : [out];
