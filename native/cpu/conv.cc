@@ -13,16 +13,6 @@ namespace {
 using dims = dnnl::memory::dims;
 using tag = dnnl::memory::format_tag;
 
-struct ConvParams {
-  int64_t sh, sw, ph, pw, dh, dw, groups;
-  void read(ArgReader& r) {
-    sh = r.i64(); sw = r.i64(); ph = r.i64(); pw = r.i64(); dh = r.i64(); dw = r.i64(); groups = r.i64();
-  }
-  void key(std::string& k) const {
-    for (int64_t v : {sh, sw, ph, pw, dh, dw, groups}) k += ',' + std::to_string(v);
-  }
-};
-
 dims weight_dims(const TensorArg& w, int64_t groups) {
   if (groups == 1) return dims(w.shape, w.shape + 4);
   return {groups, w.shape[0] / groups, w.shape[1], w.shape[2], w.shape[3]};
@@ -198,9 +188,7 @@ void k_conv2d_backward_weight(ArgReader& r) {
   p.read(r);
   check_conv_args(in, grad_w, grad_out, p);
   if (!grad_w.is_contiguous()) fail("conv2d backward: weight gradient must be contiguous");
-  if (conv2d_backward_weight_gemm(grad_w, has_bias ? &grad_b : nullptr, in, grad_out,
-                                  {p.sh, p.sw, p.ph, p.pw, p.dh, p.dw, p.groups}))
-    return;
+  if (conv2d_backward_weight_gemm(grad_w, has_bias ? &grad_b : nullptr, in, grad_out, p)) return;
   auto src_md = strided_md(in), diff_dst_md = strided_md(grad_out);
   auto wei_user = dnnl::memory::desc(weight_dims(grad_w, p.groups), dnnl_type(grad_w.dtype), weight_tag(p.groups));
   auto wei_any = dnnl::memory::desc(weight_dims(grad_w, p.groups), dnnl_type(grad_w.dtype), tag::any);

@@ -1,18 +1,26 @@
 // Convolution passes computed as matrix products over unfolded input patches (im2col + GEMM).
 #pragma once
 #include <cstdint>
+#include <string>
 
 #include "tensor_arg.h"
 
 namespace antorcha {
 
-struct ConvShape {
-  int64_t sh, sw, ph, pw, dh, dw, groups;  // dilation as PyTorch counts it (1 = none)
+// Stride, padding, dilation (as PyTorch counts it: 1 = dense) and groups, in the tape's order.
+struct ConvParams {
+  int64_t sh, sw, ph, pw, dh, dw, groups;
+  void read(ArgReader& r) {
+    sh = r.i64(); sw = r.i64(); ph = r.i64(); pw = r.i64(); dh = r.i64(); dw = r.i64(); groups = r.i64();
+  }
+  void key(std::string& k) const {
+    for (int64_t v : {sh, sw, ph, pw, dh, dw, groups}) k += ',' + std::to_string(v);
+  }
 };
 
 // Weight (and bias) gradient of a float32 2-D convolution whose output gradient is channels-last and dense.
 // Returns false, touching nothing, when the case is not one this path takes (the caller then uses oneDNN).
 bool conv2d_backward_weight_gemm(const TensorArg& grad_w, const TensorArg* grad_b, const TensorArg& in,
-                                 const TensorArg& grad_out, const ConvShape& p);
+                                 const TensorArg& grad_out, const ConvParams& p);
 
 }  // namespace antorcha
