@@ -1,4 +1,10 @@
-/** What the benchmark scripts share: reading `--name value` options and taking medians. */
+/** What the benchmark scripts share: the PyTorch interpreter, reading `--name value` options, medians. */
+
+/**
+ * The Python that runs the PyTorch side: Debian's by default (the one with `python3-torch`), or the one named by
+ * `ANTORCHA_BENCH_PYTHON` on a machine whose PyTorch lives elsewhere.
+ */
+export const PYTHON = process.env.ANTORCHA_BENCH_PYTHON || '/usr/bin/python3';
 
 /**
  * A reader of `--name value` options from argv.

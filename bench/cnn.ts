@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../src/index.js';
+import { median, PYTHON } from './cli_args.js';
 import { nn, optim } from '../src/index.js';
 import { simpleCnn } from './simple_cnn.js';
 
@@ -51,12 +52,10 @@ function antorchaW1(amp = false): Figures {
 }
 
 function pytorchW1(threads: number, amp = false): Figures {
-  const r = spawnSync('/usr/bin/python3', [PY_SCRIPT, String(threads), ...(amp ? ['bf16'] : [])], { encoding: 'utf8' });
+  const r = spawnSync(PYTHON, [PY_SCRIPT, String(threads), ...(amp ? ['bf16'] : [])], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`PyTorch side failed: ${r.stderr || r.error}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as { train: number; infer: number };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function main(): void {
   const args = process.argv.slice(2);

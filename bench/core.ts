@@ -16,8 +16,8 @@ import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../src/index.js';
+import { PYTHON } from './cli_args.js';
 
-const PYTHON = '/usr/bin/python3';
 const PY_SCRIPT = fileURLToPath(new URL('../../bench/pytorch/core.py', import.meta.url));
 
 /** One benchmark case; warmup, reps and inner are sent to PyTorch too, so both sides do the same work. */
@@ -101,7 +101,7 @@ class PyTorchWorker {
 
   constructor(threads: number) {
     this.child = spawn(PYTHON, [PY_SCRIPT, '--threads', String(threads)], { stdio: 'pipe' });
-    this.child.on('error', (e) => (this.spawnError = e)); // e.g. no /usr/bin/python3; stdout then just ends
+    this.child.on('error', (e) => (this.spawnError = e)); // e.g. no such Python; stdout then just ends
     this.child.stdin.on('error', () => {}); // a dead worker is reported by next()
     this.child.stderr.pipe(process.stderr);
     this.lines = createInterface({ input: this.child.stdout })[Symbol.asyncIterator]();

@@ -14,7 +14,7 @@ import * as torch from '../src/index.js';
 import { nn, optim } from '../src/index.js';
 import { loadFashionMnist } from '../src/cli/fashion_data.js';
 import { simpleCnn } from './simple_cnn.js';
-import { median, options } from './cli_args.js';
+import { median, options, PYTHON } from './cli_args.js';
 
 const PY_SCRIPT = fileURLToPath(new URL('../../bench/pytorch/w2.py', import.meta.url));
 const DEFAULT_DATA = '/usr/share/datasets/fashion-mnist';
@@ -102,7 +102,7 @@ function main(): void {
   for (const seed of seeds) {
     const common = ['--threads', String(threads), '--epochs', String(epochs), '--data', root, ...(limit ? ['--limit', String(limit)] : [])];
     ours.push(run(process.execPath, [self, '--worker', '--seed', String(seed), ...common]));
-    theirs.push(run('/usr/bin/python3', [PY_SCRIPT, root, String(seed), String(threads), String(epochs), ...(limit ? [String(limit)] : [])]));
+    theirs.push(run(PYTHON, [PY_SCRIPT, root, String(seed), String(threads), String(epochs), ...(limit ? [String(limit)] : [])]));
     const fmt = (rs: EpochRecord[]) => rs.map((r) => `${r.seconds.toFixed(1)} s ${(r.test_accuracy * 100).toFixed(2)}%`).join(', ');
     console.error(`seed ${seed}: antorcha ${fmt(ours.at(-1)!)} | PyTorch ${fmt(theirs.at(-1)!)}`);
   }
