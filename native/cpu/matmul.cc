@@ -1,5 +1,7 @@
-// Batched matrix product out[..., M, N] = a[..., M, K] @ b[..., K, N]. Batch dims have equal rank and
-// broadcast where one side is 1 (oneDNN's semantics). float32 runs on oneDNN; 16-bit floats use oneDNN
+// Batched matrix product out[..., M, N] = a[..., M, K] @ b[..., K, N] (+ bias[N]). Batch dims have equal
+// rank and broadcast where one side is 1 (oneDNN's semantics). The bias is added before the one rounding to
+// the output dtype, as PyTorch's addmm does: rounding a 16-bit product first and adding a 16-bit bias after
+// would round twice, which cancellation near zero makes visible. float32 runs on oneDNN; 16-bit floats use oneDNN
 // when it has a real kernel for them here, else they are widened to float32 around the float32 kernel;
 // float64 and integers use a plain loop (reference and gradcheck paths).
 #include <vector>
@@ -23,22 +25,37 @@ dnnl::memory::desc md_of(const TensorArg& t, DType as) {
   return dnnl::memory::desc(dims, dnnl_type(as), strides);
 }
 
+// The bias [N] as oneDNN wants it: the output's rank, every dim 1 but the last.
+dnnl::memory::desc bias_md(const TensorArg& bias, int rank) {
+  dnnl::memory::dims dims(rank, 1), strides(rank, bias.shape[0]);
+  dims[rank - 1] = bias.shape[0];
+  strides[rank - 1] = 1;
+  return dnnl::memory::desc(dims, dnnl_type(bias.dtype), strides);
+}
+
 // Returns false when oneDNN only offers its reference implementation for this case.
-bool dnnl_matmul(const TensorArg& out, const TensorArg& a, const TensorArg& b) {
+bool dnnl_matmul(const TensorArg& out, const TensorArg& a, const TensorArg& b, const TensorArg* bias) {
   std::string key = "matmul";
   append_key(key, a);
   append_key(key, b);
   append_key(key, out);
+  if (bias) append_key(key, *bias);
   auto amd = md_of(a, a.dtype), bmd = md_of(b, b.dtype), omd = md_of(out, out.dtype);
+  dnnl::memory::desc cmd = bias ? bias_md(*bias, out.ndim) : dnnl::memory::desc();
   CachedPrimitive& p = cached_primitive(key, [&] { return try_build([&] {
     dnnl::primitive_attr attr = scratchpad_attr();
-    dnnl::matmul::desc desc(amd, bmd, omd);
+    dnnl::matmul::desc desc = bias ? dnnl::matmul::desc(amd, bmd, cmd, omd) : dnnl::matmul::desc(amd, bmd, omd);
     dnnl::matmul::primitive_desc pd(desc, attr, cpu_engine());
     return CachedPrimitive{dnnl::matmul(pd), pd.scratchpad_desc(), pd.impl_info_str()};
   }); });
   if (!p.fast()) return false;
   dnnl::memory am(amd, cpu_engine(), a.data), bm(bmd, cpu_engine(), b.data), om(omd, cpu_engine(), out.data);
-  execute(p, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, om}});
+  if (!bias) {
+    execute(p, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, om}});
+    return true;
+  }
+  dnnl::memory cm(cmd, cpu_engine(), bias->data);
+  execute(p, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_BIAS, cm}, {DNNL_ARG_DST, om}});
   return true;
 }
 
@@ -54,7 +71,7 @@ int64_t batch_offset(const TensorArg& t, const TensorArg& out, int64_t batch) {
 }
 
 template <typename T>
-void loop_matmul(const TensorArg& out, const TensorArg& a, const TensorArg& b) {
+void loop_matmul(const TensorArg& out, const TensorArg& a, const TensorArg& b, const TensorArg* bias) {
   using C = compute_t<T>;
   using Acc = std::conditional_t<std::is_floating_point_v<C>, C, int64_t>;
   const int n = out.ndim;
@@ -67,7 +84,11 @@ void loop_matmul(const TensorArg& out, const TensorArg& a, const TensorArg& b) {
       int64_t bt = job / M, i = job % M;
       const T* ap = a.ptr<T>() + batch_offset(a, out, bt) + i * as0;
       const T* bp = b.ptr<T>() + batch_offset(b, out, bt);
-      std::fill(row.begin(), row.end(), Acc(0));
+      if (bias) {
+        for (int64_t j = 0; j < N; ++j) row[j] = static_cast<Acc>(load(bias->ptr<T>() + j));
+      } else {
+        std::fill(row.begin(), row.end(), Acc(0));
+      }
       for (int64_t k = 0; k < K; ++k) {
         Acc av = static_cast<Acc>(load(ap + k * as1));
         const T* brow = bp + k * bs0;
@@ -121,9 +142,15 @@ void widen(const TensorArg& t, Widened& w) {
 
 void k_matmul(ArgReader& r) {
   TensorArg out = r.tensor(), a = r.tensor(), b = r.tensor();
+  const bool has_bias = r.i32() != 0;
+  TensorArg bias_arg;
+  if (has_bias) bias_arg = r.tensor();
+  const TensorArg* bias = has_bias ? &bias_arg : nullptr;
   const int n = out.ndim;
   if (n < 2 || a.ndim != n || b.ndim != n) fail("matmul: operands must have the output's rank (>= 2)");
   if (a.dtype != b.dtype || out.dtype != a.dtype) fail("matmul: operand dtypes must match");
+  if (bias && (bias->ndim != 1 || bias->shape[0] != out.shape[n - 1] || bias->dtype != out.dtype || !bias->is_contiguous()))
+    fail("matmul: the bias must be a contiguous 1-D tensor of the output's dtype and last size");
   if (!out.is_contiguous()) fail("matmul: output must be contiguous");
   if (a.shape[n - 1] != b.shape[n - 2] || a.shape[n - 2] != out.shape[n - 2] || b.shape[n - 1] != out.shape[n - 1])
     fail("matmul: inner dimensions do not match");
@@ -132,27 +159,31 @@ void k_matmul(ArgReader& r) {
       fail("matmul: batch dimensions do not broadcast");
   }
   if (out.numel == 0) return;
-  if (a.shape[n - 1] == 0) {  // empty inner dimension: the product is all zeros
+  if (a.shape[n - 1] == 0) {  // empty inner dimension: the product is all zeros (plus the bias)
+    const int64_t N = out.shape[n - 1];
     ANTORCHA_DISPATCH_ALL(out.dtype, [&] {
-      for (int64_t i = 0; i < out.numel; ++i) store(out.ptr<scalar_t>() + i, compute_t<scalar_t>(0));
+      for (int64_t i = 0; i < out.numel; ++i)
+        store(out.ptr<scalar_t>() + i, bias ? load(bias->ptr<scalar_t>() + i % N) : compute_t<scalar_t>(0));
     });
     return;
   }
   switch (a.dtype) {
     case DType::float32:
-      if (dnnl_matmul(out, a, b)) return;
-      return loop_matmul<float>(out, a, b);
+      if (dnnl_matmul(out, a, b, bias)) return;
+      return loop_matmul<float>(out, a, b, bias);
     case DType::bfloat16:
     case DType::float16: {
-      if (dnnl_matmul(out, a, b)) return;
-      Widened wa, wb, wo;
+      if (dnnl_matmul(out, a, b, bias)) return;
+      Widened wa, wb, wc, wo;
       widen(a, wa);
       widen(b, wb);
+      if (bias) widen(*bias, wc);
       wo.handle = storage_alloc(out.numel * 4);
       wo.view = out;
       wo.view.dtype = DType::float32;
       wo.view.data = static_cast<char*>(storage_ptr(wo.handle, nullptr));
-      if (!dnnl_matmul(wo.view, wa.view, wb.view)) loop_matmul<float>(wo.view, wa.view, wb.view);
+      const TensorArg* wide_bias = bias ? &wc.view : nullptr;
+      if (!dnnl_matmul(wo.view, wa.view, wb.view, wide_bias)) loop_matmul<float>(wo.view, wa.view, wb.view, wide_bias);
       const float* src = wo.view.ptr<float>();
       ANTORCHA_DISPATCH_ALL(out.dtype, [&] {
         parallel_for(out.numel, 65536, [&](int64_t s, int64_t e) {
@@ -161,10 +192,10 @@ void k_matmul(ArgReader& r) {
       });
       return;
     }
-    case DType::float64: return loop_matmul<double>(out, a, b);
-    case DType::int64: return loop_matmul<int64_t>(out, a, b);
-    case DType::int32: return loop_matmul<int32_t>(out, a, b);
-    case DType::uint8: return loop_matmul<uint8_t>(out, a, b);
+    case DType::float64: return loop_matmul<double>(out, a, b, bias);
+    case DType::int64: return loop_matmul<int64_t>(out, a, b, bias);
+    case DType::int32: return loop_matmul<int32_t>(out, a, b, bias);
+    case DType::uint8: return loop_matmul<uint8_t>(out, a, b, bias);
     default: fail("matmul: unsupported dtype");
   }
 }

@@ -131,11 +131,14 @@ export function softmax(out: Tensor, x: Tensor, dim: number, log: boolean): void
   addon.run();
 }
 
-export function matmul(out: Tensor, a: Tensor, b: Tensor): void {
+/** out = a @ b (+ bias[N], added before the one rounding to out's dtype). */
+export function matmul(out: Tensor, a: Tensor, b: Tensor, bias: Tensor | null = null): void {
   begin(Kernel.matmul);
   tensor(out);
   tensor(a);
   tensor(b);
+  num(bias ? 1 : 0);
+  if (bias) tensor(bias);
   addon.run();
 }
 

@@ -6,7 +6,6 @@ import { broadcastShapes, formatShape } from '../layout.js';
 import { empty, record } from './dispatch.js';
 import { contiguous, reshape, toDType, view } from './views.js';
 import { autocastArgs } from '../amp/policy.js';
-import { hasNativeBfloat16 } from '../amp/native_support.js';
 
 /** oneDNN needs a unit stride in one of the two matrix dims. */
 function matrixFriendly(t: Tensor): Tensor {
@@ -36,8 +35,11 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return product(a, b, 'matmul');
 }
 
-/** matmul without an autocast policy (dot and mv have none in PyTorch; mm, bmm and linear apply their own). */
-function product(a: Tensor, b: Tensor, op: string): Tensor {
+/**
+ * matmul without an autocast policy (dot and mv have none in PyTorch; mm, bmm and linear apply their own).
+ * A bias [N] (linear's) is added inside the kernel, before the result is rounded to its dtype.
+ */
+function product(a: Tensor, b: Tensor, op: string, bias: Tensor | null = null): Tensor {
   if (a.ndim === 0 || b.ndim === 0) {
     throw new RangeError(`${op}: both arguments need at least 1 dimension, but got ${a.ndim}D and ${b.ndim}D tensors`);
   }
@@ -54,8 +56,9 @@ function product(a: Tensor, b: Tensor, op: string): Tensor {
   const pad = (t: Tensor) => (t.ndim === rank ? t : view(t, [...new Array<number>(rank - t.ndim).fill(1), ...t.shape]));
   const a3 = matrixFriendly(pad(a2)), b3 = matrixFriendly(pad(b2));
   const out = empty([...batch, M, N], dtype);
-  k.matmul(out, a3, b3);
-  record('matmul', [out], [a3, b3], {});
+  if (bias) bias = contiguous(bias.dtype === dtype ? bias : toDType(bias, dtype));
+  k.matmul(out, a3, b3, bias);
+  record('matmul', [out], [a3, b3, bias], {});
   let shape = [...batch, M, N];
   if (a.ndim === 1) shape = [...batch, N];
   if (b.ndim === 1) shape = a.ndim === 1 ? [...batch] : [...batch, M];
@@ -110,12 +113,11 @@ function linearImpl(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
     const y = linearImpl(reshape(x, [-1, x.shape[x.ndim - 1]]), weight, bias);
     return view(y, [...lead, weight.shape[0]]);
   }
-  if (bias && x.dtype === 'bfloat16' && weight.dtype === 'bfloat16' && bias.dtype === 'bfloat16' && !hasNativeBfloat16()) {
-    // Without native bfloat16 kernels the product is computed in float32 anyway: add the bias there too and
-    // round once, as PyTorch's bfloat16 addmm does (rounding the product first would round twice).
-    const wide = (t: Tensor) => toDType(t, 'float32');
-    return toDType(product(wide(x), wide(weight).t(), 'linear').add(wide(bias)), 'bfloat16');
-  }
+  // A 1-D bias of the output's width goes into the product (one rounding, as PyTorch's addmm); any other
+  // shape broadcasts as an ordinary add.
+  const fused = bias && bias.ndim === 1 && x.ndim === 2 && weight.ndim === 2 && bias.shape[0] === weight.shape[0]
+    && promoteTypes(promoteTypes(x.dtype, weight.dtype), bias.dtype) === promoteTypes(x.dtype, weight.dtype);
+  if (fused) return product(x, weight.t(), 'linear', bias);
   const y = product(x, weight.t(), 'linear');
   return bias ? y.add(bias) : y;
 }

@@ -299,11 +299,13 @@ export const gradRules: { [K in OpName]: GradRule<OpAttrs[K]> | 'nondiff' } = {
     save: saveOutput,
     backward: ([g], { saved: [y], attrs: { dim } }) => [g.sub(y.exp().mul(g.sum(dim, true)))],
   },
+  // Inputs [a, b, bias | null]: linear's bias [N] is added inside the product.
   matmul: {
-    save: saveInputs,
+    save: (inputs) => [inputs[0], inputs[1]],
     backward: ([g], { saved: [a, b], needs }) => [
       needs[0] ? g.matmul(b.transpose(-2, -1)) : null,
       needs[1] ? a.transpose(-2, -1).matmul(g) : null,
+      needs[2] ? g.reshape([-1, g.shape[g.ndim - 1]]).sum(0) : null,
     ],
   },
   indexSelect: {
