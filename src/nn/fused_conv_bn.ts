@@ -6,6 +6,10 @@
  * activations fewer per block. Otherwise (training, gradients, replaced or subclassed layers) the layers run
  * one by one, exactly as written.
  *
+ * Inside a CPU autocast region (bfloat16, on CPUs whose oneDNN computes it natively) the folded convolution runs
+ * in bfloat16 with a float32 bias: the unfused chain would round to bfloat16 after the convolution, the batch
+ * norm and the add; the folded one rounds its weights once and its result once.
+ *
  * Folded weights are cached per convolution and rebuilt when any source tensor is replaced or written in place
  * (an optimizer step, `loadStateDict`, running statistics updated by a training forward).
  */
@@ -19,6 +23,8 @@ import { Conv2d } from './modules/conv.js';
 import { BatchNorm2d, BatchNormBase } from './modules/batchnorm.js';
 import { ReLU } from './modules/activation.js';
 import { cpuAutocast } from '../amp/autocast_mode.js';
+import { hasNativeBfloat16 } from '../amp/native_support.js';
+import { toDType } from '../ops/views.js';
 
 /** What follows the batch norm: an optional shortcut added, then an optional ReLU. */
 export interface ConvBnTail {
@@ -32,6 +38,8 @@ interface Folded {
   eps: number;
   weight: Tensor;
   bias: Tensor;
+  /** The folded weight in bfloat16, made on first use under autocast. */
+  weightBf16?: Tensor;
 }
 
 /** Frees conv's folded weights (their sources were disposed, or they are stale). */
@@ -39,7 +47,7 @@ function dropFolded(conv: Conv2d): void {
   const cached = foldedByConv.get(conv);
   if (!cached) return;
   foldedByConv.delete(conv);
-  dispose([cached.weight, cached.bias]);
+  dispose([cached.weight, cached.bias, cached.weightBf16 ?? null]);
 }
 
 const foldedByConv = new WeakMap<Conv2d, Folded>();
@@ -57,7 +65,13 @@ export function convBn(conv: Module, bn: Module, x: Tensor, tail: ConvBnTail = {
     const folded = foldedFor(conv as Conv2d, bn as BatchNorm2d);
     const c = conv as Conv2d;
     const padding = c.padding === 'valid' ? [0, 0] : c.padding as number[];
-    return conv2dInference(x, folded.weight, folded.bias, {
+    let weight = folded.weight;
+    if (cpuAutocast.enabled) {
+      folded.weightBf16 ??= noGrad(() => keep(toDType(folded.weight, 'bfloat16')));
+      weight = folded.weightBf16;
+      if (x.dtype !== 'bfloat16') x = toDType(x, 'bfloat16');
+    }
+    return conv2dInference(x, weight, folded.bias, {
       stride: c.stride as [number, number], padding: padding as [number, number],
       dilation: c.dilation as [number, number], groups: c.groups,
     }, { residual, relu: relu !== null });
@@ -83,8 +97,8 @@ function isPlainRelu(relu: Module): boolean {
 
 /**
  * Whether convBn runs (conv, bn, tail) as one folded inference convolution: the library's own Conv2d (zero or
- * 'valid' padding), BatchNorm2d with running statistics in eval mode and ReLU, float32 on the CPU, and no
- * gradient needed.
+ * 'valid' padding), BatchNorm2d with running statistics in eval mode and ReLU, float32 on the CPU (or bfloat16
+ * activations under a bfloat16 autocast region with native kernels), and no gradient needed.
  *
  * @example
  * model.eval(); torch.noGrad(() => canFuseConvBn(model.conv1, model.bn1, x)); // true
@@ -95,9 +109,14 @@ export function canFuseConvBn(conv: Module, bn: Module, x: Tensor, tail: ConvBnT
   if (conv.padding === 'same' || !(bn instanceof BatchNorm2d) || !isPlainBatchNorm(bn)) return false;
   if (relu !== null && !isPlainRelu(relu)) return false;
   if (bn.training || bn.runningMean === null || bn.runningVar === null) return false;
-  if (x.ndim !== 4 || x.dtype !== 'float32' || conv.weight.dtype !== 'float32' || bn.runningMean.dtype !== 'float32') return false;
-  if (residual !== null && (residual.dtype !== 'float32' || residual.device !== x.device)) return false;
-  if (x.device.type !== 'cpu' || cpuAutocast.enabled) return false; // autocast runs the convolution in its own dtype
+  // Under autocast, only bfloat16 with native kernels (elsewhere the convolution is widened to float32 anyway).
+  const low = cpuAutocast.enabled;
+  if (low && (cpuAutocast.dtype !== 'bfloat16' || !hasNativeBfloat16())) return false;
+  const activation = low ? 'bfloat16' : 'float32';
+  if (x.ndim !== 4 || !(x.dtype === 'float32' || x.dtype === activation)) return false;
+  if (conv.weight.dtype !== 'float32' || bn.runningMean.dtype !== 'float32') return false;
+  if (residual !== null && (residual.dtype !== activation || residual.device !== x.device)) return false;
+  if (x.device.type !== 'cpu') return false;
   return !needsGrad([x, conv.weight, conv.bias, bn.weight, bn.bias, residual]);
 }
 

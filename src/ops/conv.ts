@@ -74,7 +74,10 @@ export function conv2dInference(
 ): Tensor {
   if (needsGrad([input, weight, bias, post.residual])) throw new Error('conv2dInference: no gradient flows through a fused inference convolution');
   const outShape = conv2dOutputShape(input, weight, bias, opts);
-  if (input.dtype !== 'float32') throw new TypeError(`conv2dInference: supported dtype is float32, got ${input.dtype}`);
+  if (input.dtype !== 'float32' && input.dtype !== 'bfloat16') {
+    throw new TypeError(`conv2dInference: supported dtypes are float32 and bfloat16, got ${input.dtype}`);
+  }
+  if (weight.dtype !== input.dtype) throw new TypeError(`conv2dInference: the weight's dtype ${weight.dtype} must be the input's ${input.dtype}`);
   const residual = post.residual ? toChannelsLast(post.residual.dtype === input.dtype ? post.residual : toDType(post.residual, input.dtype)) : null;
   if (residual && !sameShape(residual.shape, outShape)) {
     throw new RangeError(`conv2d: the residual's shape ${formatShape(residual.shape)} must equal the output's ${formatShape(outShape)}`);

@@ -11,6 +11,7 @@ import * as nn from '../../src/nn/index.js';
 import { canFuseConvBn, convBn } from '../../src/nn/fused_conv_bn.js';
 import { conv2dInference } from '../../src/ops/conv.js';
 import { loadFixture, fromFixture, mismatch, type EncodedTensor } from '../helpers.js';
+import { hasNativeBfloat16 } from '../../src/amp/native_support.js';
 
 interface FusedCase {
   name: string;
@@ -47,6 +48,28 @@ for (const c of cases) {
       const seq = new nn.Sequential(...[conv, bn, ...(relu ? [relu] : [])]).eval();
       assert.equal(mismatch(torch.noGrad(() => seq.forward(x) as Tensor), c.output), null);
     }
+  }));
+}
+
+/** ‖a − b‖ / ‖b‖ in float64. */
+function relativeError(a: Tensor, b: Tensor): number {
+  const d = a.double().sub(b.double());
+  return Math.sqrt(d.mul(d).sum().item() / b.double().mul(b.double()).sum().item());
+}
+
+for (const c of cases) {
+  test(`convBn (${c.name}) under bfloat16 autocast: folded in bfloat16 where oneDNN has it, else unfused`, () => torch.tidy(() => {
+    const { conv, bn, relu } = build(c);
+    const x = fromFixture(c.input), residual = c.residual ? fromFixture(c.residual).bfloat16() : null;
+    const region = <T>(fn: () => T) => torch.noGrad(() => torch.autocast({ deviceType: 'cpu', dtype: 'bfloat16' }, fn));
+    const fusable = region(() => canFuseConvBn(conv, bn, x, { residual, relu }));
+    assert.equal(fusable, hasNativeBfloat16(), 'folded exactly where bfloat16 kernels are native');
+    const y = region(() => convBn(conv, bn, x, { residual, relu }));
+    assert.equal(y.dtype, 'bfloat16', 'a bfloat16 result, as the unfused chain under autocast');
+    // bfloat16 keeps 8 significant bits: against PyTorch's float32 result the error is that of bfloat16
+    // operands (rtol 1.6e-2), measured over the whole tensor since single elements may cancel to near zero.
+    const err = relativeError(y, fromFixture(c.output));
+    assert.ok(err < 1.6e-2, `relative error ${err}`);
   }));
 }
 
