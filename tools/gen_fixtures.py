@@ -156,6 +156,9 @@ OPS = {
     'cat': lambda *ts, dim=0: torch.cat(ts, dim), 'stack': lambda *ts, dim=0: torch.stack(ts, dim),
     'split': lambda x, size, dim=0: tuple(torch.split(x, size, dim)),
     'chunk': lambda x, chunks, dim=0: tuple(torch.chunk(x, chunks, dim)),
+    'unbind': lambda x, dim=0: tuple(torch.unbind(x, dim)),
+    # Only some pieces reach the loss: the others' gradients are zeros.
+    'split_some': lambda x, size, keep, dim=0: tuple(torch.split(x, size, dim)[i] for i in keep),
 }
 
 # ---------------------------------------------------------------- samples
@@ -367,6 +370,10 @@ case('rnn_layer', [N([3, 2, 2]), N([1, 2, 3]), N([1, 2, 3]), N([12, 2]), N([12, 
      {'mode': 'LSTM', 'reverse': True}, name='rnn_layer/lstm-reverse')
 case('rnn_layer', [N([4, 2, 2]), N([1, 2, 3]), N([9, 2]), N([9, 3]), N([9]), N([9])], {'mode': 'GRU', 'reverse': True},
      name='rnn_layer/gru-reverse')
+
+# Added after the recurrent layers so that every earlier sample keeps its random inputs.
+case('unbind', [N([3, 4])], {'dim': 1})
+case('split_some', [N([7, 3])], {'size': 2, 'keep': [1, 3]}, name='split_some/middle-and-last')
 
 with open(OUT, 'w') as f:
     json.dump({'generator': 'tools/gen_fixtures.py', 'torch': torch.__version__, 'cases': cases}, f, separators=(',', ':'), allow_nan=False)

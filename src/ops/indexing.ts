@@ -4,7 +4,7 @@ import * as k from '../backend/kernels.js';
 import { Tensor, type Dims } from '../tensor.js';
 import { formatShape, normalizeDim, numelOf } from '../layout.js';
 import { empty, record } from './dispatch.js';
-import { narrow, select, toDType, view } from './views.js';
+import { splitViews, squeeze, toDType, view } from './views.js';
 import { fromValues, zeros } from './creation.js';
 import { autocastArgs } from '../amp/policy.js';
 
@@ -159,12 +159,7 @@ export function split(x: Tensor, splitSize: number | number[], dim = 0): Tensor[
     for (let s = 0; s < size; s += splitSize) sizes.push(Math.min(splitSize, size - s));
     if (sizes.length === 0) sizes.push(0);
   }
-  let start = 0;
-  return sizes.map((len) => {
-    const piece = narrow(x, d, start, len);
-    start += len;
-    return piece;
-  });
+  return splitViews(x, d, sizes);
 }
 
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
@@ -175,7 +170,7 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
 
 export function unbind(x: Tensor, dim = 0): Tensor[] {
   const d = normalizeDim(dim, x.ndim, 'unbind');
-  return Array.from({ length: x.shape[d] }, (_, i) => select(x, d, i));
+  return splitViews(x, d, new Array<number>(x.shape[d]).fill(1)).map((piece) => squeeze(piece, d));
 }
 
 /** Indices of nonzero elements as an [n, ndim] int64 tensor. */

@@ -8,6 +8,7 @@ import type { DType } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import type { InputMeta } from '../autograd/node.js';
 import { zeros } from './creation.js';
+import { cat } from './indexing.js';
 import { prodOver } from './reduce.js';
 import { reluBackward } from './elementwise.js';
 import type { ConvGeometry, PoolSpec } from '../backend/kernels.js';
@@ -55,6 +56,7 @@ export interface OpAttrs extends Record<UnaryName, None> {
   scatter: { dim: number };
   scatterAdd: { dim: number };
   cat: { dim: number };
+  split: { dim: number; sizes: number[] };
   conv2d: { geometry: ConvGeometry };
   batchNorm: { training: boolean; eps: number; relu: boolean };
   pool2d: { spec: PoolSpec; channelsLast: boolean };
@@ -333,6 +335,16 @@ export const gradRules: { [K in OpName]: GradRule<OpAttrs[K]> | 'nondiff' } = {
   scatterAdd: {
     save: (inputs) => [inputs[1]],
     backward: ([g], { saved: [index], attrs: { dim }, needs }) => [g, null, needs[2] ? g.gather(dim, index) : null],
+  },
+  // split/chunk/unbind: one node for all pieces, so the gradient is one concatenation (zeros for pieces
+  // without one) instead of a zero-filled input-sized tensor per piece.
+  split: {
+    nullGrads: true,
+    backward: (grads, { inputs, attrs: { dim, sizes } }) => {
+      const { shape, dtype } = inputs[0];
+      const pieces = grads.map((g, i) => g ?? zeros(shape.map((n, d) => (d === dim ? sizes[i] : n)), { dtype }));
+      return [pieces.length === 1 ? pieces[0] : cat(pieces, dim)];
+    },
   },
   cat: {
     backward: ([g], { inputs, attrs: { dim } }) => {

@@ -164,6 +164,23 @@ export function narrow(x: Tensor, dim: number, start: number, length: number): T
   return slice(x, d, s, s + length, 1);
 }
 
+/**
+ * Views of consecutive pieces of x along dim (already normalised) with the given sizes, recorded as one node:
+ * split, chunk and unbind.
+ */
+export function splitViews(x: Tensor, dim: number, sizes: number[]): Tensor[] {
+  let start = 0;
+  const pieces = sizes.map((len) => {
+    const shape = x.shape.slice();
+    shape[dim] = len;
+    const piece = viewWithGrad(x, shape, x.strides.slice(), x.offset + start * x.strides[dim]);
+    start += len;
+    return piece;
+  });
+  record('split', pieces, [x], { dim, sizes });
+  return pieces;
+}
+
 export function select(x: Tensor, dim: number, index: number): Tensor {
   const d = normalizeDim(dim, x.ndim, 'select');
   const size = x.shape[d];

@@ -127,4 +127,9 @@ export const opInfo: Record<string, OpFn> = {
   stack: (ts, kw) => torch.stack(ts, kw.dim as number),
   split: ([x], kw) => x.split(kw.size as number | number[], (kw.dim as number) ?? 0),
   chunk: ([x], kw) => x.chunk(kw.chunks as number, (kw.dim as number) ?? 0),
+  unbind: ([x], kw) => x.unbind((kw.dim as number) ?? 0),
+  split_some: ([x], kw) => {
+    const pieces = x.split(kw.size as number | number[], (kw.dim as number) ?? 0);
+    return (kw.keep as number[]).map((i) => pieces[i]);
+  },
 };

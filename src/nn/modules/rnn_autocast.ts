@@ -7,7 +7,7 @@
  * composite path (slower, differentiable through ordinary ops) replaces it inside an autocast region.
  */
 import type { Tensor } from '../../tensor.js';
-import { cat, stack } from '../../ops/indexing.js';
+import { cat, stack, unbind } from '../../ops/indexing.js';
 import type { RnnMode } from '../../ops/rnn.js';
 import { linear } from '../functional/linear.js';
 
@@ -48,12 +48,14 @@ export function autocastLayer(mode: RnnMode, x: Tensor, h0: Tensor, c0: Tensor |
   const T = x.shape[0];
   const outputs: Tensor[] = [], hs: Tensor[] = [], cs: Tensor[] = [];
   for (let d = 0; d < p.wIh.length; d++) {
-    const projected = linear(x, p.wIh[d], p.bIh ? p.bIh[d] : null);
+    // unbind, not select per step: one backward node concatenating the steps' gradients (a select per step
+    // would zero-fill a sequence-sized gradient at every step: quadratic in the length).
+    const projected = unbind(linear(x, p.wIh[d], p.bIh ? p.bIh[d] : null), 0);
     let h = h0.select(0, d), c = c0 ? c0.select(0, d) : null;
     const steps: Tensor[] = new Array<Tensor>(T);
     for (let k = 0; k < T; k++) {
       const t = d === 0 ? k : T - 1 - k;
-      [h, c] = step(mode, projected.select(0, t), h, c, p.wHh[d], p.bHh ? p.bHh[d] : null);
+      [h, c] = step(mode, projected[t], h, c, p.wHh[d], p.bHh ? p.bHh[d] : null);
       steps[t] = h;
     }
     outputs.push(stack(steps, 0));
