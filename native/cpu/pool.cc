@@ -226,11 +226,12 @@ void k_pool2d_backward(ArgReader& r) {
                   for (int64_t w = w0; w < w1; ++w) {
                     const int64_t at = h * W + w;
                     scalar_t* dst = gx + n * gs[0] + h * gs[2] + w * gs[3];
+                    // Each cell gets its window's gradient unchanged or zero: copied as stored (a zero-initialised
+                    // element is +0 in every float type), so 16-bit floats vectorise as well as float32.
                     if (gs[1] == 1 && os[1] == 1 && is1 == 1) {
-                      for (int64_t c = 0; c < C; ++c) store(dst + c, ip[c] == at ? load(g + c) : C_t(0));
+                      for (int64_t c = 0; c < C; ++c) dst[c] = ip[c] == at ? g[c] : scalar_t{};
                     } else {
-                      for (int64_t c = 0; c < C; ++c)
-                        store(dst + c * gs[1], ip[c * is1] == at ? load(g + c * os[1]) : C_t(0));
+                      for (int64_t c = 0; c < C; ++c) dst[c * gs[1]] = ip[c * is1] == at ? g[c * os[1]] : scalar_t{};
                     }
                   }
               }
