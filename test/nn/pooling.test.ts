@@ -36,6 +36,24 @@ test('pooling gives the same values and input gradients for channels-last inputs
   }
 });
 
+test('channels-last max pooling of 16-bit floats passes each window\'s gradient through bit for bit', () => {
+  for (const dtype of ['bfloat16', 'float16'] as const) {
+    torch.tidy(() => {
+      torch.manualSeed(4);
+      // 40 channels: the vectorised body and a remainder; 7x5 leaves a row and a column outside every window.
+      const base = torch.randn([2, 40, 7, 5]).to(dtype);
+      const cl = base.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2).requiresGrad_(true);
+      const wide = base.float().requiresGrad_(true);
+      const w = torch.randn([2, 3, 2, 40]).to(dtype).permute(0, 3, 1, 2);  // channels-last, as the input
+      F.maxPool2d(cl, 2).backward(w);
+      F.maxPool2d(wide, 2).backward(w.float());
+      // The float32 pass picks the same maxima (the inputs are exact in float32), so its gradient is exact too.
+      assert.equal(cl.grad!.dtype, dtype);
+      assert.deepEqual(cl.grad!.float().tolist(), wide.grad!.tolist(), dtype);
+    });
+  }
+});
+
 test('max pooling writes no indices when no gradient will need them, and the same values either way', () => {
   torch.tidy(() => {
     const x = torch.randn([2, 3, 8, 8]);
