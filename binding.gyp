@@ -19,7 +19,8 @@
         "native/cpu/batchnorm.cc",
         "native/cpu/channel_ops.cc",
         "native/cpu/pool.cc",
-        "native/cpu/rnn.cc"
+        "native/cpu/rnn.cc",
+        "native/cpu/optim.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/include"],
       "defines": ["NAPI_CPP_EXCEPTIONS", "NAPI_VERSION=8"],

@@ -288,6 +288,43 @@ export function channelAffine(out: Tensor, x: Tensor, scale: Tensor, shift: Tens
   addon.run();
 }
 
+/** The scalars of one Adam/AdamW step, computed in double as PyTorch's Python code computes them. */
+export interface AdamScalars {
+  decoupled: boolean;
+  maximize: boolean;
+  /** AdamW's 1 - lr * weightDecay. */
+  decayFactor: number;
+  /** Adam's (coupled) weight decay. */
+  weightDecay: number;
+  beta1: number;
+  beta2: number;
+  biasCorrection2Sqrt: number;
+  eps: number;
+  stepSize: number;
+}
+
+/** One Adam/AdamW update of a float32 parameter and its moments in one pass (cpu/optim.cc). */
+export function adamStep(param: Tensor, grad: Tensor, expAvg: Tensor, expAvgSq: Tensor, maxExpAvgSq: Tensor | null, s: AdamScalars): void {
+  begin(Kernel.adamStep);
+  tensor(param);
+  tensor(grad);
+  tensor(expAvg);
+  tensor(expAvgSq);
+  num(maxExpAvgSq ? 1 : 0);
+  if (maxExpAvgSq) tensor(maxExpAvgSq);
+  num((s.decoupled ? 1 : 0) | (s.maximize ? 2 : 0));
+  num(s.decayFactor);
+  num(s.weightDecay);
+  num(s.beta1);
+  num(1 - s.beta1);
+  num(s.beta2);
+  num(1 - s.beta2);
+  num(s.biasCorrection2Sqrt);
+  num(s.eps);
+  num(-s.stepSize);
+  addon.run();
+}
+
 /** With `relu`, max(0, .) is fused in; a training forward then needs `workspace` (uint8, one byte per element). */
 export function batchNorm(
   out: Tensor, x: Tensor, mean: Tensor, variance: Tensor, training: boolean,

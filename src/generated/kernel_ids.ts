@@ -45,6 +45,7 @@ export const Kernel = {
   rnnBackward: 29,
   channelStats: 30,
   channelAffine: 31,
+  adamStep: 32,
 } as const;
 export type KernelName = keyof typeof Kernel;
 

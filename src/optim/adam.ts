@@ -2,6 +2,7 @@
 import type { Tensor } from '../tensor.js';
 import { keep } from '../memory/scope.js';
 import { full, zerosLike } from '../ops/creation.js';
+import * as k from '../backend/kernels.js';
 import { Optimizer, type OptimizerOptions, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 
 export interface AdamOptions extends OptimizerOptions {
@@ -54,11 +55,22 @@ export function adamUpdate(group: ParamGroup<AdamOptions>, stateOf: (p: Tensor) 
       state.expAvgSq = keep(zerosLike(param));
       if (amsgrad) state.maxExpAvgSq = keep(zerosLike(param));
     }
-    let grad: Tensor = maximize ? param.grad.neg() : param.grad;
     const stepT = state.step as Tensor;
     const expAvg = state.expAvg as Tensor;
     const expAvgSq = state.expAvgSq as Tensor;
     stepT.add_(1);
+    if (amsgrad && state.maxExpAvgSq === undefined) state.maxExpAvgSq = keep(zerosLike(param));
+    if (fusable(param, [param.grad, expAvg, expAvgSq, amsgrad ? state.maxExpAvgSq as Tensor : null])) {
+      const step = stepT.item();
+      const maxExpAvgSq = amsgrad ? state.maxExpAvgSq as Tensor : null;
+      k.adamStep(param, param.grad, expAvg, expAvgSq, maxExpAvgSq, {
+        decoupled, maximize, decayFactor: 1 - lr * weightDecay, weightDecay, beta1, beta2,
+        biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** step), eps, stepSize: lr / (1 - beta1 ** step),
+      });
+      for (const t of [param, expAvg, expAvgSq, maxExpAvgSq]) if (t) t.storage.version++;
+      continue;
+    }
+    let grad: Tensor = maximize ? param.grad.neg() : param.grad;
     if (decoupled) param.mul_(1 - lr * weightDecay);
     else if (weightDecay !== 0) grad = grad.add(param, { alpha: weightDecay });
 
@@ -91,6 +103,15 @@ export function adamUpdate(group: ParamGroup<AdamOptions>, stateOf: (p: Tensor) 
  * const opt = new optim.Adam(model.parameters(), { lr: 1e-3, betas: [0.9, 0.999] });
  * opt.zeroGrad(); loss.backward(); opt.step();
  */
+/**
+ * Whether one fused native pass can update `param` (cpu/optim.cc): float32 everywhere, each operand a
+ * contiguous block of the parameter's size. Otherwise the update runs as separate tensor ops.
+ */
+function fusable(param: Tensor, others: (Tensor | null)[]): boolean {
+  const ok = (t: Tensor) => t.dtype === 'float32' && t.device.type === 'cpu' && t.isContiguous() && t.numel() === param.numel();
+  return ok(param) && others.every((t) => t === null || ok(t));
+}
+
 export class Adam extends Optimizer<AdamOptions> {
   constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
     super(params, adamDefaults(options, 0));

@@ -48,7 +48,8 @@ enum class Kernel : int {
   rnnBackward = 29,
   channelStats = 30,
   channelAffine = 31,
-  count_ = 32,
+  adamStep = 32,
+  count_ = 33,
 };
 
 enum class UnaryFn : int {
