@@ -95,12 +95,10 @@ void k_pool2d(ArgReader& r) {
                 C_t* a = acc.data();
                 int32_t* g = arg.data();
                 if (s.max && first) {
-                  if (cs == 1) {
-                    for (int64_t c = 0; c < C; ++c) a[c] = load(p + c);
-                  } else {
-                    for (int64_t c = 0; c < C; ++c) a[c] = load(p + c * cs);
+                  for (int64_t c = 0; c < C; ++c) {
+                    a[c] = load(p + c * cs);
+                    g[c] = at;
                   }
-                  std::fill(g, g + C, at);
                 } else if (s.max) {
                   // PyTorch's rule: the first maximum wins, and a NaN always takes over.
                   if (cs == 1) {
@@ -128,21 +126,10 @@ void k_pool2d(ArgReader& r) {
             }
             scalar_t* q = y + n * os[0] + oh * os[2] + ow * os[3];
             if (s.max) {
-              // Unit-stride channels (channels-last) get loops of their own: with a runtime stride the
-              // compiler cannot vectorise the stores.
-              if (ocs == 1) {
-                for (int64_t c = 0; c < C; ++c) store(q + c, acc[c]);
-              } else {
-                for (int64_t c = 0; c < C; ++c) store(q + c * ocs, acc[c]);
-              }
+              for (int64_t c = 0; c < C; ++c) store(q + c * ocs, acc[c]);
               if (has_indices) {
                 int64_t* ip = indices.ptr<int64_t>() + n * indices.strides[0] + oh * indices.strides[2] + ow * indices.strides[3];
-                const int64_t ics = indices.strides[1];
-                if (ics == 1) {
-                  for (int64_t c = 0; c < C; ++c) ip[c] = arg[c];
-                } else {
-                  for (int64_t c = 0; c < C; ++c) ip[c * ics] = arg[c];
-                }
+                for (int64_t c = 0; c < C; ++c) ip[c * indices.strides[1]] = arg[c];
               }
             } else {
               int64_t div;

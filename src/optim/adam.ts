@@ -58,14 +58,17 @@ export function adamUpdate(group: ParamGroup<AdamOptions>, stateOf: (p: Tensor) 
     const stepT = state.step as Tensor;
     const expAvg = state.expAvg as Tensor;
     const expAvgSq = state.expAvgSq as Tensor;
-    stepT.add_(1);
+    // Created here too when amsgrad is switched on after the first step (PyTorch would fail).
     if (amsgrad && state.maxExpAvgSq === undefined) state.maxExpAvgSq = keep(zerosLike(param));
-    if (fusable(param, [param.grad, expAvg, expAvgSq, amsgrad ? state.maxExpAvgSq as Tensor : null])) {
-      const step = stepT.item();
-      const maxExpAvgSq = amsgrad ? state.maxExpAvgSq as Tensor : null;
+    const maxExpAvgSq = amsgrad ? state.maxExpAvgSq as Tensor : null;
+    stepT.add_(1);
+    const step = stepT.item();
+    const stepSize = lr / (1 - beta1 ** step);
+    const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
+
+    if (fusable(param, [param.grad, expAvg, expAvgSq, maxExpAvgSq])) {
       k.adamStep(param, param.grad, expAvg, expAvgSq, maxExpAvgSq, {
-        decoupled, maximize, decayFactor: 1 - lr * weightDecay, weightDecay, beta1, beta2,
-        biasCorrection2Sqrt: Math.sqrt(1 - beta2 ** step), eps, stepSize: lr / (1 - beta1 ** step),
+        decoupled, maximize, decayFactor: 1 - lr * weightDecay, weightDecay, beta1, beta2, biasCorrection2Sqrt, eps, stepSize,
       });
       for (const t of [param, expAvg, expAvgSq, maxExpAvgSq]) if (t) t.storage.version++;
       continue;
@@ -76,33 +79,12 @@ export function adamUpdate(group: ParamGroup<AdamOptions>, stateOf: (p: Tensor) 
 
     expAvg.mul_(beta1).add_(grad, { alpha: 1 - beta1 });
     expAvgSq.mul_(beta2).addcmul_(grad, grad, { value: 1 - beta2 });
-
-    const step = stepT.item();
-    const biasCorrection1 = 1 - beta1 ** step;
-    const biasCorrection2 = 1 - beta2 ** step;
-    const stepSize = lr / biasCorrection1;
-    const biasCorrection2Sqrt = Math.sqrt(biasCorrection2);
-
-    let denom: Tensor;
-    if (amsgrad) {
-      // Created here too when amsgrad is switched on after the first step (PyTorch would fail).
-      const maxExpAvgSq = (state.maxExpAvgSq as Tensor | undefined) ?? (state.maxExpAvgSq = keep(zerosLike(param)));
-      maxExpAvgSq.copy_(maxExpAvgSq.maximum(expAvgSq));
-      denom = maxExpAvgSq.sqrt().div(biasCorrection2Sqrt).add_(eps);
-    } else {
-      denom = expAvgSq.sqrt().div(biasCorrection2Sqrt).add_(eps);
-    }
+    if (maxExpAvgSq) maxExpAvgSq.copy_(maxExpAvgSq.maximum(expAvgSq));
+    const denom = (maxExpAvgSq ?? expAvgSq).sqrt().div(biasCorrection2Sqrt).add_(eps);
     param.addcdiv_(expAvg, denom, { value: -stepSize });
   }
 }
 
-/**
- * Adam: adaptive moment estimation, with optional L2 weight decay and AMSGrad.
- *
- * @example
- * const opt = new optim.Adam(model.parameters(), { lr: 1e-3, betas: [0.9, 0.999] });
- * opt.zeroGrad(); loss.backward(); opt.step();
- */
 /**
  * Whether one fused native pass can update `param` (cpu/optim.cc): float32 everywhere, each operand a
  * contiguous block of the parameter's size. Otherwise the update runs as separate tensor ops.
@@ -112,6 +94,13 @@ function fusable(param: Tensor, others: (Tensor | null)[]): boolean {
   return ok(param) && others.every((t) => t === null || ok(t));
 }
 
+/**
+ * Adam: adaptive moment estimation, with optional L2 weight decay and AMSGrad.
+ *
+ * @example
+ * const opt = new optim.Adam(model.parameters(), { lr: 1e-3, betas: [0.9, 0.999] });
+ * opt.zeroGrad(); loss.backward(); opt.step();
+ */
 export class Adam extends Optimizer<AdamOptions> {
   constructor(params: Params<AdamOptions>, options: Partial<AdamOptions> = {}) {
     super(params, adamDefaults(options, 0));
