@@ -1,4 +1,5 @@
-/** What the benchmark scripts share: the PyTorch interpreter, reading `--name value` options, medians. */
+/** What the benchmark scripts share: the PyTorch interpreter, reading `--name value` options, medians, autocast. */
+import * as torch from '../src/index.js';
 
 /**
  * The Python that runs the PyTorch side: Debian's by default (the one with `python3-torch`), or the one named by
@@ -21,3 +22,12 @@ export function options(args: string[]): (name: string, fallback: string) => str
 
 /** The middle value (upper middle for an even count). @example median([3, 1, 2]) // 2 */
 export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * fn under CPU autocast (bfloat16) when amp is set, else fn as it is (the W6 runs of each benchmark).
+ *
+ * @example
+ * const loss = region(amp, () => criterion.forward(model.forward(x), y));
+ */
+export const region = <T>(amp: boolean, fn: () => T): T =>
+  (amp ? torch.autocast({ deviceType: 'cpu', dtype: 'bfloat16' }, fn) : fn());

@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as torch from '../src/index.js';
-import { median, PYTHON } from './cli_args.js';
+import { median, PYTHON, region } from './cli_args.js';
 import { nn, optim } from '../src/index.js';
 import { simpleCnn } from './simple_cnn.js';
 
@@ -18,9 +18,6 @@ const PY_SCRIPT = fileURLToPath(new URL('../../bench/pytorch/w1.py', import.meta
 
 /** The same protocol as the PyTorch script: 3 warm-up steps, 20 timed, then the same for inference. */
 type Figures = { train: number; infer: number };
-
-/** fn under CPU autocast (bfloat16) when amp is set. */
-const region = <T>(amp: boolean, fn: () => T): T => (amp ? torch.autocast({ deviceType: 'cpu', dtype: 'bfloat16' }, fn) : fn());
 
 function antorchaW1(amp = false): Figures {
   torch.manualSeed(0);

@@ -19,15 +19,12 @@ import { fileURLToPath } from 'node:url';
 import * as torch from '../src/index.js';
 import { nn, optim, type Tensor } from '../src/index.js';
 import { models } from '../src/models/index.js';
-import { median, options, PYTHON } from './cli_args.js';
+import { median, options, PYTHON, region } from './cli_args.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 const script = (name: string) => here(`../../bench/pytorch/${name}`);
 
 type Figures = { infer: number; transfer_step: number };
-
-/** fn under CPU autocast (bfloat16) when amp is set. */
-const region = <T>(amp: boolean, fn: () => T): T => (amp ? torch.autocast({ deviceType: 'cpu', dtype: 'bfloat16' }, fn) : fn());
 
 function ours(steps: number, amp = false): Figures {
   torch.manualSeed(0);

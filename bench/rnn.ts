@@ -15,14 +15,11 @@ import * as torch from '../src/index.js';
 import { nn, optim, type Tensor } from '../src/index.js';
 import { SentimentLSTM } from '../examples/sentiment-lstm.js';
 import { SimpleRNN } from '../examples/simple-rnn.js';
-import { median, options, PYTHON } from './cli_args.js';
+import { median, options, PYTHON, region } from './cli_args.js';
 
 const script = (name: string) => fileURLToPath(new URL(`../../bench/pytorch/${name}.py`, import.meta.url));
 
 /** Steps as the PyTorch scripts time them: one (W3) or one (W4) warm-up step, then `n` timed steps. */
-/** fn under CPU autocast (bfloat16) when amp is set. */
-const region = <T>(amp: boolean, fn: () => T): T => (amp ? torch.autocast({ deviceType: 'cpu', dtype: 'bfloat16' }, fn) : fn());
-
 function ours(which: 'w3' | 'w4', amp = false): number {
   torch.manualSeed(0);
   const model: nn.Module = which === 'w3' ? new SentimentLSTM(20000) : new SimpleRNN(20000, 128, 256, 2);
