@@ -227,6 +227,7 @@ def value_cases():
                        'expected': [enc(out)] + [enc(t) for t in states]}
     cases['simple_cnn'] = cnn_case()
     cases['batch_norm_train'] = batch_norm_case()
+    cases.update(batch_norm_grad_cases())
     return cases
 
 
@@ -288,6 +289,37 @@ def batch_norm_case():
         y = bn(x)
     return {'inputs': [enc(x)], 'params': {k: enc(v) for k, v in params.items()},
             'expected': [enc(y), enc(bn.running_mean), enc(bn.running_var)]}
+
+
+def batch_norm_grad_cases():
+    """Batch norm (and batch norm then ReLU) of a bfloat16 input with float32 parameters, forward and backward,
+    training and evaluation: a kernel computing in float32 and rounding its bfloat16 results once (PyTorch's
+    mixed-type CPU kernel; antorcha's loops). The reference is PyTorch's float32 computation on the same
+    bfloat16 input and output gradient, with the output and the input's gradient rounded to bfloat16."""
+    cases = {}
+    for training in (True, False):
+        for relu in (False, True):
+            torch.manual_seed(5)
+            bn = nn.BatchNorm2d(3)
+            with torch.no_grad():
+                bn.weight.uniform_(0.5, 1.5)
+                bn.bias.uniform_(-0.5, 0.5)
+                bn.running_mean.uniform_(0.5, 1.5)
+                bn.running_var.uniform_(0.5, 2.0)
+            bn.train(training)
+            params = {k: v.detach().clone() for k, v in bn.state_dict().items()}
+            x = (r(4, 3, 5, 5) * 2 + 1).bfloat16()
+            gy = r(4, 3, 5, 5).bfloat16()
+            wide = x.float().requires_grad_()
+            y = bn(wide)
+            if relu:
+                y = F.relu(y)
+            y.backward(gy.float())
+            name = f"batch_norm_grad_{'train' if training else 'eval'}{'_relu' if relu else ''}"
+            cases[name] = {'inputs': [enc(x), enc(gy)], 'params': {k: enc(v) for k, v in params.items()},
+                           'expected': [enc(y.bfloat16()), enc(wide.grad.bfloat16()), enc(bn.weight.grad),
+                                        enc(bn.bias.grad)]}
+    return cases
 
 
 # ----------------------------------------------------------------------------------------------- GradScaler

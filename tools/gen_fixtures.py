@@ -301,7 +301,8 @@ case('linear', [N([3, 4]), N([5, 4]), N([5])])
 F = torch.nn.functional
 OPS.update({
     'conv2d': lambda x, w, b=None, stride=1, padding=0, dilation=1, groups=1: F.conv2d(x, w, b, stride, padding, dilation, groups),
-    'batch_norm': lambda x, rm, rv, w=None, b=None, training=True: F.batch_norm(x, rm.clone(), rv.clone(), w, b, training, 0.1, 1e-5),
+    'batch_norm': lambda x, rm, rv, w=None, b=None, training=True, relu=False:
+        (F.relu if relu else (lambda y: y))(F.batch_norm(x, rm.clone(), rv.clone(), w, b, training, 0.1, 1e-5)),
     'max_pool2d': lambda x, kernel, stride, padding=0, dilation=1, ceil=False: F.max_pool2d(x, kernel, stride, padding, dilation, ceil, True),
     'avg_pool2d': lambda x, kernel, stride, padding=0, ceil=False, include_pad=True, divisor=None: F.avg_pool2d(x, kernel, stride, padding, ceil, include_pad, divisor),
     'adaptive_avg_pool2d': lambda x, size: F.adaptive_avg_pool2d(x, size),
@@ -374,6 +375,11 @@ case('rnn_layer', [N([4, 2, 2]), N([1, 2, 3]), N([9, 2]), N([9, 3]), N([9]), N([
 # Added after the recurrent layers so that every earlier sample keeps its random inputs.
 case('unbind', [N([3, 4])], {'dim': 1})
 case('split_some', [N([7, 3])], {'size': 2, 'keep': [1, 3]}, name='split_some/middle-and-last')
+# Batch norm with its ReLU fused (one kernel in antorcha, whose backward recomputes the ReLU's mask).
+case('batch_norm', [N([4, 3, 2, 3]), N([3]), N([3], 'pos'), N([3], 'pos'), N([3])], {'training': True, 'relu': True},
+     name='batch_norm/relu', frozen=(1, 2))
+case('batch_norm', [N([4, 3, 2, 3]), N([3]), N([3], 'pos'), N([3], 'pos'), N([3])], {'training': False, 'relu': True},
+     name='batch_norm/relu-eval', frozen=(1, 2))
 
 with open(OUT, 'w') as f:
     json.dump({'generator': 'tools/gen_fixtures.py', 'torch': torch.__version__, 'cases': cases}, f, separators=(',', ':'), allow_nan=False)

@@ -1,13 +1,19 @@
-// Per-channel statistics and affine maps over [N, C, ...] float32 activations, for batch normalisation when
-// no gradient is needed (a frozen backbone in train mode, inference without folding). Plain loops beat
-// oneDNN's batch-norm primitive here (2.6, AVX2: 18 ms for a training forward over 8x256x56x56 against
-// ~7 ms for these two passes), and the affine pass also takes the block's shortcut add and ReLU, which would
-// otherwise be two more passes over memory.
+// Batch normalisation in plain loops over [N, C, ...] activations of any floating dtype: per-channel
+// statistics, the per-channel affine map (with the block's shortcut add and ReLU) and the backward pass.
+// float32 training with gradients runs on oneDNN's primitive (batchnorm.cc); these loops serve
+// - no-gradient passes (a frozen backbone in train mode, inference without folding): they beat oneDNN's
+//   primitive there (2.6, AVX2: 18 ms for a training forward over 8x256x56x56 against ~7 ms for two passes),
+//   and the affine pass also takes the shortcut add and ReLU, two more passes over memory otherwise;
+// - bfloat16 and float16 activations (autocast), which stay 16-bit in memory: oneDNN 2.6 has no 16-bit batch
+//   norm on most CPUs, and widening around a float32 one costs four extra passes each way;
+// - float64 (reference computations and gradient checks), in double throughout.
+// 16-bit values compute in float with float32 statistics and parameters, as PyTorch's mixed-type CPU kernel.
 //
 // Layouts: channels-last ("rows": every position holds C consecutive channels) or contiguous NCHW
 // ("planes": each (n, c) holds a contiguous plane). Both index 0..numel-1 only, which the checks below keep
 // inside the tensor's memory.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -26,9 +32,9 @@ struct ChannelLayout {
   int64_t count;   // elements per channel
 };
 
-// The layout of a float32 [N, C, ...] tensor, or a failure naming `op` when it is neither dense layout.
+// The layout of a floating [N, C, ...] tensor, or a failure naming `op` when it is neither dense layout.
 ChannelLayout layout_of(const TensorArg& t, const char* op) {
-  if (t.dtype != DType::float32) fail(std::string(op) + ": expected a float32 tensor");
+  if (!is_floating(t.dtype)) fail(std::string(op) + ": expected a floating-point tensor");
   if (t.ndim < 2) fail(std::string(op) + ": expected a tensor of shape [N, C, ...]");
   ChannelLayout l{};
   l.C = t.shape[1];
@@ -50,65 +56,211 @@ ChannelLayout layout_of(const TensorArg& t, const char* op) {
   return l;
 }
 
-bool same_layout(const TensorArg& a, const TensorArg& b) {
-  if (a.ndim != b.ndim) return false;
-  for (int d = 0; d < a.ndim; ++d)
-    if (a.shape[d] != b.shape[d] || (a.shape[d] != 1 && a.strides[d] != b.strides[d])) return false;
-  return true;
+// `t` must have `like`'s dtype, shape and memory layout (so one flat index addresses both).
+void check_like(const TensorArg& t, const TensorArg& like, const char* op, const char* what) {
+  layout_of(t, op);
+  bool same = t.dtype == like.dtype && t.ndim == like.ndim;
+  for (int d = 0; same && d < t.ndim; ++d)
+    same = t.shape[d] == like.shape[d] && (t.shape[d] == 1 || t.strides[d] == like.strides[d]);
+  if (!same) fail(std::string(op) + ": " + what + " must have the input's dtype, shape and layout");
 }
 
-void check_vector(const TensorArg& t, int64_t C, const char* op, const char* what) {
-  if (t.dtype != DType::float32 || t.ndim != 1 || t.shape[0] != C || !t.is_contiguous())
-    fail(std::string(op) + ": " + what + " must be a contiguous float32 vector of length C");
+// Per-channel vectors are float64 for float64 activations, float32 otherwise.
+DType vector_dtype(DType activations) { return activations == DType::float64 ? DType::float64 : DType::float32; }
+
+void check_vector(const TensorArg& t, int64_t C, DType dtype, const char* op, const char* what) {
+  if (t.dtype != dtype || t.ndim != 1 || t.shape[0] != C || !t.is_contiguous())
+    fail(std::string(op) + ": " + what + " must be a contiguous " + dtype_name(dtype) + " vector of length C");
 }
 
-// Sums f(x, c) per channel into `acc` (length C, zeroed by the caller). Runs of up to 64 rows are summed in
-// float32 (vectorised), then added in double: batch statistics over millions of elements would lose digits
-// in one float32 sum.
-template <typename F>
-void channel_sums(const float* x, const ChannelLayout& l, double* acc, const F& f) {
+// Sums K per-channel quantities f(i, c) -> std::array<A, K> over every element i of channel c into
+// acc[k * C + c] (zeroed by the caller). Runs of up to 64 rows are summed in A (vectorised), then added in
+// double: batch statistics over millions of elements would lose digits in one float32 sum.
+template <int K, typename A, typename F>
+void channel_sums(const ChannelLayout& l, double* acc, const F& f) {
   const int64_t C = l.C;
   constexpr int64_t kRun = 64;
   if (l.rows) {
     const int64_t rows = l.count;
     int threads = std::max(1, num_threads());
-    std::vector<double> partial(static_cast<size_t>(threads) * C, 0.0);
+    std::vector<double> partial(static_cast<size_t>(threads) * K * C, 0.0);
     parallel_for((rows + kRun - 1) / kRun, 1, [&](int64_t begin, int64_t end) {
-      double* mine = partial.data() + static_cast<size_t>(omp_get_thread_num()) * C;
-      std::vector<float> run(static_cast<size_t>(C));
-      float* __restrict__ sum = run.data();
+      double* mine = partial.data() + static_cast<size_t>(omp_get_thread_num()) * K * C;
+      std::vector<A> run(static_cast<size_t>(K * C));
+      A* __restrict__ sum = run.data();
       for (int64_t b = begin; b < end; ++b) {
-        std::fill(run.begin(), run.end(), 0.f);
+        std::fill(run.begin(), run.end(), A(0));
         const int64_t last = std::min(rows, (b + 1) * kRun);
         for (int64_t r = b * kRun; r < last; ++r) {
-          const float* __restrict__ row = x + r * C;
-          for (int64_t c = 0; c < C; ++c) sum[c] += f(row[c], c);
+          for (int64_t c = 0; c < C; ++c) {
+            const std::array<A, K> v = f(r * C + c, c);
+            for (int k = 0; k < K; ++k) sum[k * C + c] += v[k];
+          }
         }
-        for (int64_t c = 0; c < C; ++c) mine[c] += sum[c];
+        for (int64_t j = 0; j < K * C; ++j) mine[j] += sum[j];
       }
     });
     for (int t = 0; t < threads; ++t)
-      for (int64_t c = 0; c < C; ++c) acc[c] += partial[static_cast<size_t>(t) * C + c];
+      for (int64_t j = 0; j < K * C; ++j) acc[j] += partial[static_cast<size_t>(t) * K * C + j];
     return;
   }
   parallel_for(C, 1, [&](int64_t begin, int64_t end) {
     for (int64_t c = begin; c < end; ++c) {
-      double s = 0.0;
+      std::array<double, K> s{};
       for (int64_t n = 0; n < l.planes; ++n) {
-        const float* p = x + (n * C + c) * l.plane;
+        const int64_t base = (n * C + c) * l.plane;
         for (int64_t i0 = 0; i0 < l.plane; i0 += kRun * 8) {
-          float part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+          A part[K][8] = {};
           const int64_t i1 = std::min(l.plane, i0 + kRun * 8);
           int64_t i = i0;
           for (; i + 8 <= i1; i += 8)
-            for (int j = 0; j < 8; ++j) part[j] += f(p[i + j], c);
-          for (; i < i1; ++i) part[0] += f(p[i], c);
-          for (float v : part) s += v;
+            for (int j = 0; j < 8; ++j) {
+              const std::array<A, K> v = f(base + i + j, c);
+              for (int k = 0; k < K; ++k) part[k][j] += v[k];
+            }
+          for (; i < i1; ++i) {
+            const std::array<A, K> v = f(base + i, c);
+            for (int k = 0; k < K; ++k) part[k][0] += v[k];
+          }
+          for (int k = 0; k < K; ++k)
+            for (A p : part[k]) s[k] += p;
         }
       }
-      acc[c] = s;
+      for (int k = 0; k < K; ++k) acc[k * C + c] = s[k];
     }
   });
+}
+
+// Calls f(i, c) for every element i (of channel c), in parallel.
+template <typename F>
+void channel_map(const ChannelLayout& l, const F& f) {
+  const int64_t C = l.C;
+  if (l.rows) {
+    parallel_for(l.count, 16, [&](int64_t begin, int64_t end) {
+      for (int64_t row = begin; row < end; ++row)
+        for (int64_t c = 0; c < C; ++c) f(row * C + c, c);
+    });
+  } else {
+    parallel_for(l.planes * C, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t p = begin; p < end; ++p) {
+        const int64_t c = p % C, base = p * l.plane;
+        for (int64_t j = 0; j < l.plane; ++j) f(base + j, c);
+      }
+    });
+  }
+}
+
+// The normalised value before any ReLU: x * scale + shift as one fused multiply-add, so the forward pass and
+// the backward's ReLU mask (recomputed from x) agree on every sign.
+template <typename A>
+inline A affine(A x, A scale, A shift) { return std::fma(x, scale, shift); }
+
+template <typename T>
+void channel_stats(TensorArg& mean, TensorArg& var, const TensorArg& in, const ChannelLayout& l) {
+  using A = compute_t<T>;
+  const T* x = in.ptr<const T>();
+  std::vector<double> sum(static_cast<size_t>(l.C), 0.0), dev(static_cast<size_t>(l.C), 0.0);
+  channel_sums<1, A>(l, sum.data(), [x](int64_t i, int64_t) { return std::array<A, 1>{load(x + i)}; });
+  std::vector<A> mu_v(static_cast<size_t>(l.C));
+  for (int64_t c = 0; c < l.C; ++c) {
+    sum[c] /= static_cast<double>(l.count);
+    mu_v[c] = static_cast<A>(sum[c]);
+  }
+  const A* mu = mu_v.data();
+  channel_sums<1, A>(l, dev.data(), [x, mu](int64_t i, int64_t c) {
+    const A d = load(x + i) - mu[c];
+    return std::array<A, 1>{d * d};
+  });
+  for (int64_t c = 0; c < l.C; ++c) {
+    mean.ptr<A>()[c] = static_cast<A>(sum[c]);
+    var.ptr<A>()[c] = static_cast<A>(dev[c] / static_cast<double>(l.count));
+  }
+}
+
+template <typename T, bool Relu, bool Residual>
+void channel_affine(T* y, const T* x, const T* z, const compute_t<T>* a, const compute_t<T>* b, const ChannelLayout& l) {
+  using A = compute_t<T>;
+  channel_map(l, [=](int64_t i, int64_t c) {
+    A v = affine(load(x + i), a[c], b[c]);
+    if constexpr (Residual) v += load(z + i);
+    if constexpr (Relu) v = std::max(v, A(0));
+    store(y + i, v);
+  });
+}
+
+struct NormBackwardArgs {
+  TensorArg grad_in, grad_weight, grad_bias, g, x, mean, var, weight, scale, shift;
+  bool training, relu, has_weight, want_input, want_params;
+  double eps;
+};
+
+// PyTorch's batch_norm_backward: with invstd = 1 / sqrt(var + eps), sum = Σ g and dot = Σ g (x - mean) per
+// channel, training gives dx = (g - sum / n - (x - mean) dot invstd² / n) invstd w, evaluation dx = g invstd w;
+// grad weight = dot invstd, grad bias = sum. A fused ReLU zeroes g where the forward's pre-ReLU value was not
+// positive (recomputed from x with the forward's scale and shift).
+template <typename T, bool Relu>
+void norm_backward(NormBackwardArgs& a, const ChannelLayout& l) {
+  using A = compute_t<T>;
+  const int64_t C = l.C;
+  const T* x = a.x.ptr<const T>();
+  const T* g = a.g.ptr<const T>();
+  const A* mean = a.mean.ptr<const A>();
+  const A* sc = Relu ? a.scale.ptr<const A>() : nullptr;
+  const A* sh = Relu ? a.shift.ptr<const A>() : nullptr;
+  auto grad_out = [=](int64_t i, int64_t c) -> A {
+    const A gv = load(g + i);
+    if constexpr (Relu) return affine(load(x + i), sc[c], sh[c]) > A(0) ? gv : A(0);
+    return gv;
+  };
+  std::vector<A> invstd(static_cast<size_t>(C)), ws(static_cast<size_t>(C));
+  for (int64_t c = 0; c < C; ++c) {
+    invstd[c] = A(1) / std::sqrt(a.var.ptr<const A>()[c] + static_cast<A>(a.eps));
+    ws[c] = invstd[c] * (a.has_weight ? a.weight.ptr<const A>()[c] : A(1));
+  }
+  std::vector<double> sums(static_cast<size_t>(2 * C), 0.0);
+  const bool need_sums = a.want_params || (a.want_input && a.training);
+  if (need_sums) {
+    channel_sums<2, A>(l, sums.data(), [=](int64_t i, int64_t c) {
+      const A gv = grad_out(i, c);
+      return std::array<A, 2>{gv, gv * (load(x + i) - mean[c])};
+    });
+  }
+  if (a.want_params) {
+    for (int64_t c = 0; c < C; ++c) {
+      a.grad_weight.ptr<A>()[c] = static_cast<A>(sums[C + c] * static_cast<double>(invstd[c]));
+      a.grad_bias.ptr<A>()[c] = static_cast<A>(sums[c]);
+    }
+  }
+  if (!a.want_input) return;
+  T* dx = a.grad_in.ptr<T>();
+  const A* w = ws.data();
+  if (!a.training) {
+    channel_map(l, [=](int64_t i, int64_t c) { store(dx + i, grad_out(i, c) * w[c]); });
+    return;
+  }
+  std::vector<A> k(static_cast<size_t>(C)), mg(static_cast<size_t>(C));
+  for (int64_t c = 0; c < C; ++c) {
+    const A n = static_cast<A>(l.count);
+    mg[c] = static_cast<A>(sums[c]) / n;
+    k[c] = static_cast<A>(sums[C + c]) * invstd[c] * invstd[c] / n;
+  }
+  const A* kp = k.data();
+  const A* mgp = mg.data();
+  channel_map(l, [=](int64_t i, int64_t c) {
+    store(dx + i, (grad_out(i, c) - mgp[c] - (load(x + i) - mean[c]) * kp[c]) * w[c]);
+  });
+}
+
+// Runs body with scalar_t bound to the storage type of a floating dtype.
+template <typename F>
+void dispatch_floating(DType d, const F& body) {
+  switch (d) {
+    case DType::float32: return body(TypeTag<float>{});
+    case DType::float64: return body(TypeTag<double>{});
+    case DType::bfloat16: return body(TypeTag<bf16>{});
+    case DType::float16: return body(TypeTag<f16>{});
+    default: fail("batchNorm: expected a floating-point tensor");
+  }
 }
 
 }  // namespace
@@ -117,82 +269,96 @@ void channel_sums(const float* x, const ChannelLayout& l, double* acc, const F& 
 // squared deviations from it, as PyTorch's CPU batch norm computes them).
 void k_channel_stats(ArgReader& r) {
   TensorArg mean = r.tensor(), var = r.tensor(), in = r.tensor();
-  ChannelLayout l = layout_of(in, "batchNorm statistics");
-  check_vector(mean, l.C, "batchNorm statistics", "mean");
-  check_vector(var, l.C, "batchNorm statistics", "variance");
+  const char* op = "batchNorm statistics";
+  ChannelLayout l = layout_of(in, op);
+  check_vector(mean, l.C, vector_dtype(in.dtype), op, "mean");
+  check_vector(var, l.C, vector_dtype(in.dtype), op, "variance");
   if (l.count == 0) fail("batchNorm statistics: no values per channel");
   FlushDenormals ftz;
-  const float* x = in.ptr<const float>();
-  std::vector<double> sum(static_cast<size_t>(l.C), 0.0), dev(static_cast<size_t>(l.C), 0.0);
-  channel_sums(x, l, sum.data(), [](float v, int64_t) { return v; });
-  std::vector<float> mean_f(static_cast<size_t>(l.C));
-  for (int64_t c = 0; c < l.C; ++c) {
-    sum[c] /= static_cast<double>(l.count);
-    mean_f[c] = static_cast<float>(sum[c]);
-  }
-  const float* mu = mean_f.data();
-  channel_sums(x, l, dev.data(), [mu](float v, int64_t c) {
-    float d = v - mu[c];
-    return d * d;
-  });
-  for (int64_t c = 0; c < l.C; ++c) {
-    mean.ptr<float>()[c] = static_cast<float>(sum[c]);
-    var.ptr<float>()[c] = static_cast<float>(dev[c] / static_cast<double>(l.count));
-  }
+  dispatch_floating(in.dtype, [&](auto tag) { channel_stats<typename decltype(tag)::type>(mean, var, in, l); });
 }
 
 // out, in, scale, shift, flags (1: relu, 2: residual) [, residual]:
-// out = relu?(in * scale[c] + shift[c] + residual?). out, in and residual share one layout.
+// out = relu?(in * scale[c] + shift[c] + residual?). out, in and residual share one dtype and layout.
 void k_channel_affine(ArgReader& r) {
   TensorArg out = r.tensor(), in = r.tensor(), scale = r.tensor(), shift = r.tensor();
   const int32_t flags = r.i32();
   const bool relu = (flags & 1) != 0, has_residual = (flags & 2) != 0;
   TensorArg res;
   if (has_residual) res = r.tensor();
-  ChannelLayout l = layout_of(in, "batchNorm");
-  layout_of(out, "batchNorm");
-  if (!same_layout(in, out)) fail("batchNorm: the output must have the input's shape and layout");
-  if (has_residual) {
-    layout_of(res, "batchNorm");
-    if (!same_layout(in, res)) fail("batchNorm: the residual must have the input's shape and layout");
-  }
-  check_vector(scale, l.C, "batchNorm", "scale");
-  check_vector(shift, l.C, "batchNorm", "shift");
+  const char* op = "batchNorm";
+  ChannelLayout l = layout_of(in, op);
+  check_like(out, in, op, "the output");
+  if (has_residual) check_like(res, in, op, "the residual");
+  check_vector(scale, l.C, vector_dtype(in.dtype), op, "scale");
+  check_vector(shift, l.C, vector_dtype(in.dtype), op, "shift");
   if (in.numel == 0) return;
   FlushDenormals ftz;
-  const float* x = in.ptr<const float>();
-  const float* a = scale.ptr<const float>();
-  const float* b = shift.ptr<const float>();
-  const float* z = has_residual ? res.ptr<const float>() : nullptr;
-  float* y = out.ptr<float>();
-  const int64_t C = l.C;
-  // One inner loop per combination, so the compiler vectorises each without branches.
-  auto run = [&](int64_t offset, int64_t n, const float* sa, const float* sb, bool per_element) {
-    const float* xi = x + offset;
-    float* yi = y + offset;
-    const float* zi = z ? z + offset : nullptr;
-    if (per_element) {
-      if (zi && relu) for (int64_t i = 0; i < n; ++i) yi[i] = std::max(xi[i] * sa[i] + sb[i] + zi[i], 0.f);
-      else if (zi) for (int64_t i = 0; i < n; ++i) yi[i] = xi[i] * sa[i] + sb[i] + zi[i];
-      else if (relu) for (int64_t i = 0; i < n; ++i) yi[i] = std::max(xi[i] * sa[i] + sb[i], 0.f);
-      else for (int64_t i = 0; i < n; ++i) yi[i] = xi[i] * sa[i] + sb[i];
-    } else {
-      const float s = *sa, t = *sb;
-      if (zi && relu) for (int64_t i = 0; i < n; ++i) yi[i] = std::max(xi[i] * s + t + zi[i], 0.f);
-      else if (zi) for (int64_t i = 0; i < n; ++i) yi[i] = xi[i] * s + t + zi[i];
-      else if (relu) for (int64_t i = 0; i < n; ++i) yi[i] = std::max(xi[i] * s + t, 0.f);
-      else for (int64_t i = 0; i < n; ++i) yi[i] = xi[i] * s + t;
-    }
-  };
-  if (l.rows) {
-    parallel_for(l.count, 16, [&](int64_t begin, int64_t end) {
-      for (int64_t row = begin; row < end; ++row) run(row * C, C, a, b, true);
-    });
-  } else {
-    parallel_for(l.planes * C, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t p = begin; p < end; ++p) run(p * l.plane, l.plane, a + p % C, b + p % C, false);
-    });
+  dispatch_floating(in.dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using A = compute_t<T>;
+    const T* x = in.ptr<const T>();
+    const T* z = has_residual ? res.ptr<const T>() : nullptr;
+    T* y = out.ptr<T>();
+    const A* a = scale.ptr<const A>();
+    const A* b = shift.ptr<const A>();
+    // One loop per combination, so the compiler vectorises each without branches.
+    if (relu && has_residual) channel_affine<T, true, true>(y, x, z, a, b, l);
+    else if (has_residual) channel_affine<T, false, true>(y, x, z, a, b, l);
+    else if (relu) channel_affine<T, true, false>(y, x, z, a, b, l);
+    else channel_affine<T, false, false>(y, x, z, a, b, l);
+  });
+}
+
+// flags (1 training, 2 relu, 4 weight given, 8 want grad input, 16 want grad weight and bias),
+// [grad_in], [grad_weight, grad_bias], g, x, mean, var, [weight], [scale, shift (relu)], eps.
+// g, x and grad_in share one dtype and layout; the vectors are float32 (float64 for float64 activations).
+void k_channel_norm_backward(ArgReader& r) {
+  NormBackwardArgs a;
+  const int32_t flags = r.i32();
+  a.training = (flags & 1) != 0;
+  a.relu = (flags & 2) != 0;
+  a.has_weight = (flags & 4) != 0;
+  a.want_input = (flags & 8) != 0;
+  a.want_params = (flags & 16) != 0;
+  if (a.want_input) a.grad_in = r.tensor();
+  if (a.want_params) {
+    a.grad_weight = r.tensor();
+    a.grad_bias = r.tensor();
   }
+  a.g = r.tensor();
+  a.x = r.tensor();
+  a.mean = r.tensor();
+  a.var = r.tensor();
+  if (a.has_weight) a.weight = r.tensor();
+  if (a.relu) {
+    a.scale = r.tensor();
+    a.shift = r.tensor();
+  }
+  a.eps = r.f64();
+  const char* op = "batchNorm backward";
+  ChannelLayout l = layout_of(a.x, op);
+  check_like(a.g, a.x, op, "the gradient");
+  if (a.want_input) check_like(a.grad_in, a.x, op, "the input's gradient");
+  const DType vd = vector_dtype(a.x.dtype);
+  check_vector(a.mean, l.C, vd, op, "mean");
+  check_vector(a.var, l.C, vd, op, "variance");
+  if (a.has_weight) check_vector(a.weight, l.C, vd, op, "weight");
+  if (a.relu) {
+    check_vector(a.scale, l.C, vd, op, "scale");
+    check_vector(a.shift, l.C, vd, op, "shift");
+  }
+  if (a.want_params) {
+    check_vector(a.grad_weight, l.C, vd, op, "weight's gradient");
+    check_vector(a.grad_bias, l.C, vd, op, "bias's gradient");
+  }
+  if (l.count == 0) return;
+  FlushDenormals ftz;
+  dispatch_floating(a.x.dtype, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if (a.relu) norm_backward<T, true>(a, l);
+    else norm_backward<T, false>(a, l);
+  });
 }
 
 }  // namespace antorcha

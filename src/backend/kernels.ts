@@ -267,7 +267,10 @@ export function conv2dBackwardWeight(gradWeight: Tensor, gradBias: Tensor | null
   addon.run();
 }
 
-/** Per-channel mean and biased variance of a float32 [N, C, ...] tensor (contiguous or channels-last). */
+/**
+ * Per-channel mean and biased variance of a floating [N, C, ...] tensor (contiguous or channels-last), into
+ * float32 vectors (float64 for a float64 tensor).
+ */
 export function channelStats(mean: Tensor, variance: Tensor, x: Tensor): void {
   begin(Kernel.channelStats);
   tensor(mean);
@@ -276,7 +279,7 @@ export function channelStats(mean: Tensor, variance: Tensor, x: Tensor): void {
   addon.run();
 }
 
-/** out = relu?(x * scale[c] + shift[c] + residual?); out, x and residual share one layout. */
+/** out = relu?(x * scale[c] + shift[c] + residual?); out, x and residual share one dtype and layout. */
 export function channelAffine(out: Tensor, x: Tensor, scale: Tensor, shift: Tensor, relu: boolean, residual: Tensor | null): void {
   begin(Kernel.channelAffine);
   tensor(out);
@@ -285,6 +288,38 @@ export function channelAffine(out: Tensor, x: Tensor, scale: Tensor, shift: Tens
   tensor(shift);
   num((relu ? 1 : 0) | (residual ? 2 : 0));
   if (residual) tensor(residual);
+  addon.run();
+}
+
+/** What channelNormBackward computes and from what (vectors float32, float64 for float64 activations). */
+export interface ChannelNormBackward {
+  gradIn: Tensor | null;
+  /** The weight's and the bias's gradients, or null when neither is wanted. */
+  gradParams: [Tensor, Tensor] | null;
+  g: Tensor;
+  x: Tensor;
+  mean: Tensor;
+  variance: Tensor;
+  weight: Tensor | null;
+  /** The forward's scale and shift when it fused a ReLU (the mask is recomputed from x). */
+  reluAffine: [Tensor, Tensor] | null;
+  training: boolean;
+  eps: number;
+}
+
+/** Batch norm's backward in plain loops; g, x and gradIn share one dtype and layout. */
+export function channelNormBackward(a: ChannelNormBackward): void {
+  begin(Kernel.channelNormBackward);
+  num((a.training ? 1 : 0) | (a.reluAffine ? 2 : 0) | (a.weight ? 4 : 0) | (a.gradIn ? 8 : 0) | (a.gradParams ? 16 : 0));
+  if (a.gradIn) tensor(a.gradIn);
+  if (a.gradParams) a.gradParams.forEach(tensor);
+  tensor(a.g);
+  tensor(a.x);
+  tensor(a.mean);
+  tensor(a.variance);
+  if (a.weight) tensor(a.weight);
+  if (a.reluAffine) a.reluAffine.forEach(tensor);
+  num(a.eps);
   addon.run();
 }
 

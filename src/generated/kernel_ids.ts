@@ -45,7 +45,8 @@ export const Kernel = {
   rnnBackward: 29,
   channelStats: 30,
   channelAffine: 31,
-  adamStep: 32,
+  channelNormBackward: 32,
+  adamStep: 33,
 } as const;
 export type KernelName = keyof typeof Kernel;
 

@@ -1,11 +1,65 @@
-/** Batch normalisation on oneDNN, with PyTorch's running-statistics update. */
+/**
+ * Batch normalisation with PyTorch's running-statistics update: on oneDNN for float32 with gradients, in plain
+ * native loops otherwise (no gradient; bfloat16/float16 activations, which stay 16-bit; float64).
+ */
 import * as k from '../backend/kernels.js';
 import type { Tensor } from '../tensor.js';
+import type { DType } from '../dtype.js';
 import { formatShape, sameShape } from '../layout.js';
 import { empty, emptyLayoutLike, needsGrad, record } from './dispatch.js';
 import { contiguous, toDType } from './views.js';
 import { dense, isChannelsLast, toChannelsLast } from './conv.js';
 import { noGrad } from '../autograd/grad_mode.js';
+
+/** The dtype of the per-channel statistics and coefficients of `activations`' loops (PyTorch's param_t). */
+const vectorDType = (activations: DType): DType => (activations === 'float64' ? 'float64' : 'float32');
+
+/** The loops' input: channels-last for 4-D tensors (as convolutions leave them), contiguous otherwise. */
+const loopLayout = (t: Tensor): Tensor => (t.ndim === 4 ? toChannelsLast(t) : contiguous(t));
+
+/**
+ * scale and shift with x * scale + shift = (x - mean) / sqrt(var + eps) * weight + bias, in `dtype`. The
+ * forward's ReLU mask is recomputed from them in backward, so both calls must compute them alike.
+ */
+function affineOf(mean: Tensor, variance: Tensor, weight: Tensor | null, bias: Tensor | null, eps: number, dtype: DType): [Tensor, Tensor] {
+  return noGrad(() => {
+    let scale = toDType(variance, dtype).add(eps).rsqrt();
+    if (weight) scale = scale.mul(toDType(weight, dtype));
+    let shift = toDType(mean, dtype).mul(scale).neg();
+    if (bias) shift = shift.add(toDType(bias, dtype));
+    return [contiguous(scale), contiguous(shift)];
+  });
+}
+
+/** The batch's statistics (training, folded into the running ones in place) or the running statistics. */
+function statistics(
+  x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, training: boolean, momentum: number,
+): [Tensor, Tensor] {
+  const C = x.shape[1];
+  const count = x.numel() / Math.max(C, 1);
+  if (training && count <= 1) {
+    throw new RangeError(`Expected more than 1 value per channel when training, got input size ${formatShape(x.shape)}`);
+  }
+  if (!training) {
+    if (!runningMean || !runningVar) throw new Error('batch_norm: running_mean and running_var must be defined in evaluation mode');
+    const dtype = vectorDType(x.dtype);
+    return [contiguous(toDType(runningMean, dtype)), contiguous(toDType(runningVar, dtype))];
+  }
+  const mean = empty([C], vectorDType(x.dtype));
+  const variance = empty([C], vectorDType(x.dtype));
+  k.channelStats(mean, variance, x);
+  updateRunning(runningMean, runningVar, mean, variance, momentum, count);
+  return [mean, variance];
+}
+
+/** Folds a batch's mean and biased variance into the running statistics (the variance made unbiased). */
+function updateRunning(runningMean: Tensor | null, runningVar: Tensor | null, mean: Tensor, variance: Tensor, momentum: number, count: number): void {
+  if (!runningMean || !runningVar) return;
+  noGrad(() => {
+    runningMean.mul_(1 - momentum).add_(mean, { alpha: momentum });
+    runningVar.mul_(1 - momentum).add_(variance, { alpha: (momentum * count) / (count - 1) });
+  });
+}
 
 /**
  * Normalises [N, C, ...] per channel: with batch statistics when training (and then updates the running
@@ -31,13 +85,15 @@ export function batchNorm(
   if (residual && !sameShape(residual.shape, input.shape)) {
     throw new RangeError(`batch_norm: the residual's shape ${formatShape(residual.shape)} must equal the input's ${formatShape(input.shape)}`);
   }
-  if (!needsGrad([input, weight, bias, residual]) && input.dtype === 'float32' && (!residual || residual.dtype === 'float32')) {
+  if (!needsGrad([input, weight, bias, residual]) && (!residual || residual.dtype === input.dtype)) {
     return batchNormNoGrad(input, runningMean, runningVar, weight, bias, training, momentum, eps, relu, residual);
   }
   if (residual) {
     const y = batchNorm(input, runningMean, runningVar, weight, bias, training, momentum, eps, false).add(residual);
     return relu ? y.relu() : y;
   }
+  if ((weight === null) !== (bias === null)) throw new Error('batch_norm: weight and bias must both be given or both be null');
+  if (input.dtype !== 'float32') return batchNormLoops(input, runningMean, runningVar, weight, bias, training, momentum, eps, relu);
   // oneDNN keeps no ReLU mask in inference: a gradient through an eval-mode fused ReLU takes the two ops.
   if (relu && !training && needsGrad([input, weight, bias])) {
     return batchNorm(input, runningMean, runningVar, weight, bias, training, momentum, eps, false).relu();
@@ -47,27 +103,35 @@ export function batchNorm(
   if (training && count <= 1) {
     throw new RangeError(`Expected more than 1 value per channel when training, got input size ${formatShape(input.shape)}`);
   }
-  // oneDNN normalises float32 (16-bit inputs are widened, as PyTorch keeps batch norm in float32).
-  const wide = input.dtype === 'float32' ? input : toDType(input, 'float32');
-  const x = wide.ndim === 4 ? toChannelsLast(wide) : dense(wide);
+  const x = input.ndim === 4 ? toChannelsLast(input) : dense(input);
   const out = emptyLayoutLike(x);
   const mean = training ? empty([C], 'float32') : contiguous(runningMean!);
   const variance = training ? empty([C], 'float32') : contiguous(runningVar!);
   const affine = weight && bias ? { weight: contiguous(weight), bias: contiguous(bias) } : null;
-  if ((weight === null) !== (bias === null)) throw new Error('batch_norm: weight and bias must both be given or both be null');
   // oneDNN's mask takes at most one byte per element (its fast kernels use one bit).
   const workspace = relu && training ? empty([x.numel()], 'uint8') : null;
   k.batchNorm(out, x, mean, variance, training, affine, eps, relu, workspace);
-  if (training && runningMean && runningVar) {
-    noGrad(() => {
-      runningMean.mul_(1 - momentum).add_(mean, { alpha: momentum });
-      runningVar.mul_(1 - momentum).add_(variance, { alpha: (momentum * count) / (count - 1) });
-    });
-  }
+  if (training) updateRunning(runningMean, runningVar, mean, variance, momentum, count);
   record('batchNorm', [out, mean, variance, ...(workspace ? [workspace] : [])], [x, affine?.weight ?? null, affine?.bias ?? null],
     { training, eps, relu });
-  const result = input.dtype === 'float32' ? out : toDType(out, input.dtype);
-  return result;
+  return out;
+}
+
+/**
+ * batchNorm with gradients for activations other than float32, in native loops: 16-bit activations stay
+ * 16-bit (float32 statistics, as PyTorch's mixed-type kernel), float64 stays float64. The backward recomputes
+ * a fused ReLU's mask from the saved input, so nothing but the input is kept.
+ */
+function batchNormLoops(
+  input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null,
+  training: boolean, momentum: number, eps: number, relu: boolean,
+): Tensor {
+  const x = loopLayout(input);
+  const out = emptyLayoutLike(x);
+  const [mean, variance] = statistics(x, runningMean, runningVar, training, momentum);
+  if (out.numel() > 0) k.channelAffine(out, x, ...affineOf(mean, variance, weight, bias, eps, vectorDType(x.dtype)), relu, null);
+  record('batchNorm', [out, mean, variance], [x, weight, bias], { training, eps, relu });
+  return out;
 }
 
 /**
@@ -79,48 +143,41 @@ function batchNormNoGrad(
   input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null,
   training: boolean, momentum: number, eps: number, relu: boolean, residual: Tensor | null,
 ): Tensor {
-  if (!training && (!runningMean || !runningVar)) throw new Error('batch_norm: running_mean and running_var must be defined in evaluation mode');
-  const C = input.shape[1];
-  const count = input.numel() / Math.max(C, 1);
-  if (training && count <= 1) {
-    throw new RangeError(`Expected more than 1 value per channel when training, got input size ${formatShape(input.shape)}`);
-  }
-  const x = input.ndim === 4 ? toChannelsLast(input) : contiguous(input);
+  const x = loopLayout(input);
   const out = emptyLayoutLike(x);
-  if (out.numel() === 0) return out;
   return noGrad(() => {
-    let mean: Tensor, variance: Tensor;
-    if (training) {
-      mean = empty([C], 'float32');
-      variance = empty([C], 'float32');
-      k.channelStats(mean, variance, x);
-      if (runningMean && runningVar) {
-        runningMean.mul_(1 - momentum).add_(mean, { alpha: momentum });
-        runningVar.mul_(1 - momentum).add_(variance, { alpha: (momentum * count) / (count - 1) });
-      }
-    } else {
-      mean = runningMean!;
-      variance = runningVar!;
-    }
-    // y = (x - mean) / sqrt(var + eps) * weight + bias = x * scale + shift.
-    let scale = variance.add(eps).rsqrt();
-    if (weight) scale = scale.mul(weight);
-    let shift = mean.mul(scale).neg();
-    if (bias) shift = shift.add(bias);
-    const z = residual ? (x.ndim === 4 ? toChannelsLast(residual) : contiguous(residual)) : null;
-    k.channelAffine(out, x, contiguous(toDType(scale, 'float32')), contiguous(toDType(shift, 'float32')), relu, z);
+    const [mean, variance] = statistics(x, runningMean, runningVar, training, momentum);
+    if (out.numel() === 0) return out;
+    const z = residual ? loopLayout(residual) : null;
+    k.channelAffine(out, x, ...affineOf(mean, variance, weight, bias, eps, vectorDType(x.dtype)), relu, z);
     return out;
   });
 }
 
-/** Gradients of batchNorm for input, weight and bias from oneDNN's backward primitive. */
+/**
+ * Gradients of batchNorm for input, weight and bias: oneDNN's backward primitive for float32, the native loops
+ * for other dtypes (which recompute a fused ReLU's mask from x, the forward's scale and shift).
+ */
 export function batchNormBackward(
-  g: Tensor, x: Tensor, weight: Tensor | null, mean: Tensor, variance: Tensor, training: boolean, eps: number,
-  reluWorkspace: Tensor | null = null,
+  g: Tensor, x: Tensor, weight: Tensor | null, bias: Tensor | null, mean: Tensor, variance: Tensor, training: boolean,
+  eps: number, relu: boolean, reluWorkspace: Tensor | null, needs: boolean[],
 ): (Tensor | null)[] {
-  const wide = g.dtype === 'float32' ? g : toDType(g, 'float32');
+  if (x.dtype !== 'float32') {
+    const grad = isChannelsLast(x) ? toChannelsLast(toDType(g, x.dtype)) : contiguous(toDType(g, x.dtype));
+    const C = x.shape[1], vdt = vectorDType(x.dtype);
+    const gradIn = needs[0] ? emptyLayoutLike(x) : null;
+    const gradParams: [Tensor, Tensor] | null = weight && (needs[1] || needs[2]) ? [empty([C], vdt), empty([C], vdt)] : null;
+    if (!gradIn && !gradParams) return [null, null, null];
+    k.channelNormBackward({
+      gradIn, gradParams, g: grad, x, mean, variance, training, eps,
+      weight: weight ? contiguous(toDType(weight, vdt)) : null,
+      reluAffine: relu ? affineOf(mean, variance, weight, bias, eps, vdt) : null,
+    });
+    const asParam = (t: Tensor, p: Tensor) => (t.dtype === p.dtype ? t : toDType(t, p.dtype));
+    return [gradIn, gradParams ? asParam(gradParams[0], weight!) : null, gradParams ? asParam(gradParams[1], bias!) : null];
+  }
   // oneDNN's fast backward wants the gradient in the input's (channels-last) layout.
-  const grad = isChannelsLast(x) ? toChannelsLast(wide) : dense(wide);
+  const grad = isChannelsLast(x) ? toChannelsLast(g) : dense(g);
   const gradIn = emptyLayoutLike(grad);
   const C = x.shape[1];
   const affine = weight ? { gradWeight: empty([C], 'float32'), gradBias: empty([C], 'float32'), weight } : null;

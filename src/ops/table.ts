@@ -363,10 +363,10 @@ export const gradRules: { [K in OpName]: GradRule<OpAttrs[K]> | 'nondiff' } = {
     backward: ([g], { saved: [x, w], attrs: { geometry }, needs }) => conv2dBackward(g, x!, w!, geometry, needs),
   },
   batchNorm: {
-    save: (inputs, outputs) => [inputs[0], inputs[1], outputs[1], outputs[2], outputs[3] ?? null],
+    save: (inputs, outputs) => [inputs[0], inputs[1], inputs[2], outputs[1], outputs[2], outputs[3] ?? null],
     nondiffOutputs: [1, 2, 3],
-    backward: ([g], { saved: [x, w, mean, variance, reluMask], attrs: { training, eps } }) =>
-      batchNormBackward(g, x!, w, mean!, variance!, training, eps, reluMask ?? null),
+    backward: ([g], { saved: [x, w, b, mean, variance, reluMask], attrs: { training, eps, relu }, needs }) =>
+      batchNormBackward(g, x!, w, b, mean!, variance!, training, eps, relu, reluMask ?? null, needs),
   },
   pool2d: {
     save: (_, outputs) => [outputs[1] ?? null],

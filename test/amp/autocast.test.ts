@@ -238,6 +238,24 @@ test('batch norm of a bfloat16 input with float32 parameters: bfloat16 output, f
   check(bn.running_var!, ev, 'running_var');
 });
 
+for (const mode of ['train', 'train_relu', 'eval', 'eval_relu']) {
+  test(`batch norm${mode.endsWith('relu') ? ' + ReLU' : ''} (${mode.split('_')[0]}) of a bfloat16 input: bfloat16 output and input gradient, float32 parameter gradients`, () => {
+    const c = fixture.values[`batch_norm_grad_${mode}`];
+    const bn = new nn.BatchNorm2d(3);
+    loadInto(bn, c.params!);
+    const training = mode.startsWith('train');
+    const x = fromFixture(c.inputs[0]).requiresGrad_();
+    const y = F.batchNorm(x, bn.running_mean!, bn.running_var!, bn.weight, bn.bias, { training, fuseRelu: mode.endsWith('relu') });
+    y.backward(fromFixture(c.inputs[1]));
+    const [ey, edx, edw, edb] = c.expected as EncodedTensor[];
+    assert.deepEqual([y.dtype, x.grad!.dtype, bn.weight!.grad!.dtype], ['bfloat16', 'bfloat16', 'float32']);
+    check(y, ey, 'output', bf16);
+    check(x.grad!, edx, 'input gradient', bf16);
+    check(bn.weight!.grad!, edw, 'weight gradient', bf16);
+    check(bn.bias!.grad!, edb, 'bias gradient', bf16);
+  });
+}
+
 test('a small CNN under autocast: bfloat16 logits, float32 loss, float32 gradients matching PyTorch', () => {
   const c = fixture.values.simple_cnn;
   const model = valueCnn();

@@ -113,7 +113,8 @@ export const opInfo: Record<string, OpFn> = {
     const r = rnnLayer(mode, x, h0, c0, { wIh: at(0), wHh: at(1), bIh: at(2), bHh: at(3) }, kw.reverse === true);
     return r.cn ? [r.output, r.hn, r.cn] : [r.output, r.hn];
   },
-  batch_norm: ([x, rm, rv, w, b], kw) => batchNorm(x, rm.clone(), rv.clone(), w ?? null, b ?? null, kw.training as boolean, 0.1, 1e-5),
+  batch_norm: ([x, rm, rv, w, b], kw) =>
+    batchNorm(x, rm.clone(), rv.clone(), w ?? null, b ?? null, kw.training as boolean, 0.1, 1e-5, !!kw.relu),
   max_pool2d: ([x], kw) => maxPool2d(x, {
     kernel: pair(kw.kernel), stride: pair(kw.stride), padding: pair(kw.padding ?? 0), dilation: pair(kw.dilation ?? 1), ceilMode: !!kw.ceil,
   }),

@@ -92,7 +92,7 @@ for (const c of fixture.cases) {
 }
 
 /** Ops whose kernels exist in float32 only (oneDNN primitives): checked by a float32 finite difference. */
-const float32Only = new Set(['conv2d', 'batch_norm', 'rnn_layer']);
+const float32Only = new Set(['conv2d', 'rnn_layer']);
 
 for (const c of fixture.cases) {
   // Casts to 16-bit floats have no float64 output to differentiate numerically.

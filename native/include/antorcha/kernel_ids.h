@@ -48,8 +48,9 @@ enum class Kernel : int {
   rnnBackward = 29,
   channelStats = 30,
   channelAffine = 31,
-  adamStep = 32,
-  count_ = 33,
+  channelNormBackward = 32,
+  adamStep = 33,
+  count_ = 34,
 };
 
 enum class UnaryFn : int {

@@ -39,6 +39,7 @@ void k_rnn(ArgReader&);
 void k_rnn_backward(ArgReader&);
 void k_channel_stats(ArgReader&);
 void k_channel_affine(ArgReader&);
+void k_channel_norm_backward(ArgReader&);
 void k_adam_step(ArgReader&);
 
 }  // namespace antorcha
