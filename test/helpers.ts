@@ -57,3 +57,9 @@ export function mismatch(actual: Tensor, expected: EncodedTensor, tol = toleranc
   }
   return null;
 }
+
+/** ‖a − b‖ / ‖b‖ over the whole tensor, in float64 (how far a low-precision result lands from a float32 one). */
+export function relativeError(a: Tensor, b: Tensor): number {
+  const d = a.double().sub(b.double());
+  return Math.sqrt(d.mul(d).sum().item() / b.double().mul(b.double()).sum().item());
+}

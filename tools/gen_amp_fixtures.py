@@ -228,6 +228,7 @@ def value_cases():
     cases['simple_cnn'] = cnn_case()
     cases['batch_norm_train'] = batch_norm_case()
     cases.update(batch_norm_grad_cases())
+    cases.update(recurrent_grad_cases())
     return cases
 
 
@@ -319,6 +320,26 @@ def batch_norm_grad_cases():
             cases[name] = {'inputs': [enc(x), enc(gy)], 'params': {k: enc(v) for k, v in params.items()},
                            'expected': [enc(y.bfloat16()), enc(wide.grad.bfloat16()), enc(bn.weight.grad),
                                         enc(bn.bias.grad)]}
+    return cases
+
+
+def recurrent_grad_cases():
+    """A two-layer bidirectional LSTM and a GRU in float32: outputs, final states and every gradient of
+    sum(output * gy). Under bfloat16 autocast antorcha must land within bfloat16 precision of these over each
+    tensor (relative error of the whole tensor), whether its layers run step by step or fused."""
+    cases = {}
+    for name, layer in [('lstm_grad', nn.LSTM(4, 5, num_layers=2, bidirectional=True)),
+                        ('gru_grad', nn.GRU(4, 5, num_layers=2))]:
+        torch.manual_seed(6)
+        params = {k: v.detach().clone() for k, v in layer.state_dict().items()}
+        x = r(7, 3, 4).requires_grad_()
+        out, hidden = layer(x)
+        gy = r(*out.shape)
+        (out * gy).sum().backward()
+        states = list(hidden) if isinstance(hidden, tuple) else [hidden]
+        cases[name] = {'inputs': [enc(x), enc(gy)], 'params': {k: enc(v) for k, v in params.items()},
+                       'expected': [enc(out)] + [enc(t) for t in states],
+                       'grads': dict({'input': enc(x.grad)}, **{k: enc(p.grad) for k, p in layer.named_parameters()})}
     return cases
 
 

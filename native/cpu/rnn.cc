@@ -3,6 +3,9 @@
 // and gate order ([G*H, in] per direction, two biases); they are packed here into oneDNN's ldgoi / ldgo
 // layouts, and gradients unpacked the same way. PyTorch's GRU is oneDNN's linear-before-reset GRU with the
 // gates r, z, n renamed and reordered to u (= z), r, o (= n); its fourth bias is PyTorch's b_hn.
+// The bfloat16 configuration (autocast on CPUs whose oneDNN has bfloat16 kernels) takes bfloat16 sequences and
+// hidden states with float32 cell states, parameters and biases (the weights are converted in the reorder
+// into the primitive's layout); its backward takes and gives float32 gradients, as oneDNN's bfloat16 RNN does.
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -17,7 +20,8 @@ namespace {
 
 using tag = dnnl::memory::format_tag;
 using dims = dnnl::memory::dims;
-constexpr auto f32 = dnnl::memory::data_type::f32;
+using dt = dnnl::memory::data_type;
+constexpr auto f32 = dt::f32;
 
 enum class Mode : int { rnn_tanh = 0, rnn_relu = 1, lstm = 2, gru = 3 };
 
@@ -27,6 +31,7 @@ struct Config {
   int64_t D = 1, T = 1, N = 1, I = 1, H = 1;
   bool training = false;
   bool reverse = false;  // one direction, right to left (packed sequences run each direction on its own)
+  bool bf16 = false;     // bfloat16 sequences and hidden states
 
   void read(ArgReader& r) {
     int m = r.i32();
@@ -35,6 +40,7 @@ struct Config {
     D = r.i64(); T = r.i64(); N = r.i64(); I = r.i64(); H = r.i64();
     training = r.i32() != 0;
     reverse = r.i32() != 0;
+    bf16 = r.i32() != 0;
     if (D != 1 && D != 2) fail("rnn: directions must be 1 or 2");
     if (reverse && D != 1) fail("rnn: only a single direction can run right to left");
     if (T < 1 || N < 1 || I < 1 || H < 1) fail("rnn: sequence length, batch, input and hidden sizes must be positive");
@@ -42,33 +48,42 @@ struct Config {
   int gates() const { return mode == Mode::lstm ? 4 : mode == Mode::gru ? 3 : 1; }
   int bias_gates() const { return mode == Mode::gru ? 4 : gates(); }
   bool lstm() const { return mode == Mode::lstm; }
+  // The dtype of sequences and hidden states.
+  DType data() const { return bf16 ? DType::bfloat16 : DType::float32; }
   // PyTorch's gate feeding oneDNN's gate g (GRU: u <- z, r <- r, o <- n).
   int source_gate(int g) const { return mode == Mode::gru && g < 2 ? 1 - g : g; }
   std::string key() const {
     std::string k = "rnn" + std::to_string(static_cast<int>(mode));
     for (int64_t v : {D, T, N, I, H}) k += "," + std::to_string(v);
-    return reverse ? k + ",r" : k;
+    return k + (reverse ? ",r" : "") + (bf16 ? ",bf16" : "");
   }
 };
 
+// Memory descriptors of one configuration with sequences, hidden states and weights in `data`; the cell
+// state (`iter_c`), the biases and the user's weights are float32 whatever `data` is.
 struct Descs {
-  dnnl::memory::desc src_layer, src_iter, w_layer, w_iter, w_layer_user, w_iter_user, bias, dst_layer, dst_iter;
+  dnnl::memory::desc src_layer, src_iter, iter_c, w_layer, w_iter, w_layer_user, w_iter_user, bias, dst_layer, dst_iter;
 };
 
-Descs descs_of(const Config& c) {
+Descs descs_of(const Config& c, dt data) {
   const int64_t G = c.gates();
   Descs d;
-  d.src_layer = dnnl::memory::desc({c.T, c.N, c.I}, f32, tag::tnc);
-  d.src_iter = dnnl::memory::desc({1, c.D, c.N, c.H}, f32, tag::ldnc);
-  d.w_layer = dnnl::memory::desc({1, c.D, c.I, G, c.H}, f32, tag::any);
-  d.w_iter = dnnl::memory::desc({1, c.D, c.H, G, c.H}, f32, tag::any);
+  d.src_layer = dnnl::memory::desc({c.T, c.N, c.I}, data, tag::tnc);
+  d.src_iter = dnnl::memory::desc({1, c.D, c.N, c.H}, data, tag::ldnc);
+  d.iter_c = dnnl::memory::desc({1, c.D, c.N, c.H}, f32, tag::ldnc);
+  d.w_layer = dnnl::memory::desc({1, c.D, c.I, G, c.H}, data, tag::any);
+  d.w_iter = dnnl::memory::desc({1, c.D, c.H, G, c.H}, data, tag::any);
   d.w_layer_user = dnnl::memory::desc({1, c.D, c.I, G, c.H}, f32, tag::ldgoi);
   d.w_iter_user = dnnl::memory::desc({1, c.D, c.H, G, c.H}, f32, tag::ldgoi);
   d.bias = dnnl::memory::desc({1, c.D, c.bias_gates(), c.H}, f32, tag::ldgo);
-  d.dst_layer = dnnl::memory::desc({c.T, c.N, c.D * c.H}, f32, tag::tnc);
-  d.dst_iter = dnnl::memory::desc({1, c.D, c.N, c.H}, f32, tag::ldnc);
+  d.dst_layer = dnnl::memory::desc({c.T, c.N, c.D * c.H}, data, tag::tnc);
+  d.dst_iter = dnnl::memory::desc({1, c.D, c.N, c.H}, data, tag::ldnc);
   return d;
 }
+
+// The descriptors of the configuration's forward data, and of every gradient (float32 for both dtypes).
+Descs data_descs(const Config& c) { return descs_of(c, c.bf16 ? dt::bf16 : f32); }
+Descs grad_descs(const Config& c) { return descs_of(c, f32); }
 
 dnnl::rnn_direction direction(const Config& c) {
   if (c.D == 2) return dnnl::rnn_direction::bidirectional_concat;
@@ -88,8 +103,8 @@ dnnl::primitive_desc forward_pd(const Config& c, const Descs& d, dnnl::prop_kind
   auto attr = scratchpad_attr();
   switch (c.mode) {
     case Mode::lstm: {
-      dnnl::lstm_forward::desc desc(kind, dir, d.src_layer, d.src_iter, d.src_iter, d.w_layer, d.w_iter, d.bias,
-                                    d.dst_layer, d.dst_iter, d.dst_iter);
+      dnnl::lstm_forward::desc desc(kind, dir, d.src_layer, d.src_iter, d.iter_c, d.w_layer, d.w_iter, d.bias,
+                                    d.dst_layer, d.dst_iter, d.iter_c);
       return dnnl::primitive_desc(&desc.data, &attr, cpu_engine(), nullptr);
     }
     case Mode::gru: {
@@ -106,28 +121,29 @@ dnnl::primitive_desc forward_pd(const Config& c, const Descs& d, dnnl::prop_kind
   }
 }
 
-dnnl::primitive_desc backward_pd(const Config& c, const Descs& d, const dnnl::primitive_desc& hint) {
+dnnl::primitive_desc backward_pd(const Config& c, const dnnl::primitive_desc& hint) {
   const auto dir = direction(c);
+  const Descs d = data_descs(c), g = grad_descs(c);
   auto attr = scratchpad_attr();
   // Gradients take the data layouts of their forward counterparts; weights' gradients any layout.
   switch (c.mode) {
     case Mode::lstm: {
-      dnnl::lstm_backward::desc desc(dnnl::prop_kind::backward, dir, d.src_layer, d.src_iter, d.src_iter, d.w_layer,
-                                     d.w_iter, d.bias, d.dst_layer, d.dst_iter, d.dst_iter, d.src_layer, d.src_iter,
-                                     d.src_iter, d.w_layer, d.w_iter, d.bias, d.dst_layer, d.dst_iter, d.dst_iter);
+      dnnl::lstm_backward::desc desc(dnnl::prop_kind::backward, dir, d.src_layer, d.src_iter, d.iter_c, d.w_layer,
+                                     d.w_iter, d.bias, d.dst_layer, d.dst_iter, d.iter_c, g.src_layer, g.src_iter,
+                                     g.iter_c, g.w_layer, g.w_iter, g.bias, g.dst_layer, g.dst_iter, g.iter_c);
       return dnnl::primitive_desc(&desc.data, &attr, cpu_engine(), hint.get());
     }
     case Mode::gru: {
       dnnl::lbr_gru_backward::desc desc(dnnl::prop_kind::backward, dir, d.src_layer, d.src_iter, d.w_layer, d.w_iter,
-                                        d.bias, d.dst_layer, d.dst_iter, d.src_layer, d.src_iter, d.w_layer, d.w_iter,
-                                        d.bias, d.dst_layer, d.dst_iter);
+                                        d.bias, d.dst_layer, d.dst_iter, g.src_layer, g.src_iter, g.w_layer, g.w_iter,
+                                        g.bias, g.dst_layer, g.dst_iter);
       return dnnl::primitive_desc(&desc.data, &attr, cpu_engine(), hint.get());
     }
     default: {
       auto act = c.mode == Mode::rnn_relu ? dnnl::algorithm::eltwise_relu : dnnl::algorithm::eltwise_tanh;
       dnnl::vanilla_rnn_backward::desc desc(dnnl::prop_kind::backward, act, dir, d.src_layer, d.src_iter, d.w_layer,
-                                            d.w_iter, d.bias, d.dst_layer, d.dst_iter, d.src_layer, d.src_iter,
-                                            d.w_layer, d.w_iter, d.bias, d.dst_layer, d.dst_iter);
+                                            d.w_iter, d.bias, d.dst_layer, d.dst_iter, g.src_layer, g.src_iter,
+                                            g.w_layer, g.w_iter, g.bias, g.dst_layer, g.dst_iter);
       return dnnl::primitive_desc(&desc.data, &attr, cpu_engine(), hint.get());
     }
   }
@@ -142,7 +158,7 @@ RnnEntry& entry_for(const Config& c, bool need_bwd) {
   auto it = entries.find(key);
   if (it == entries.end()) {
     if (entries.size() >= kMaxEntries) entries.clear();
-    const Descs d = descs_of(c);
+    const Descs d = data_descs(c);
     RnnEntry e;
     e.fwd_train = forward_pd(c, d, dnnl::prop_kind::forward_training);
     e.fwd_infer = forward_pd(c, d, dnnl::prop_kind::forward_inference);
@@ -152,7 +168,7 @@ RnnEntry& entry_for(const Config& c, bool need_bwd) {
   }
   RnnEntry& e = it->second;
   if (need_bwd && !e.has_bwd) {
-    e.bwd = backward_pd(c, descs_of(c), e.fwd_train);
+    e.bwd = backward_pd(c, e.fwd_train);
     e.bwd_prim = dnnl::primitive(e.bwd);
     e.has_bwd = true;
   }
@@ -175,11 +191,11 @@ void reorder(dnnl::memory from, dnnl::memory to) {
   cpu_stream().wait();
 }
 
-void check_f32(const TensorArg& t, std::initializer_list<int64_t> shape, const char* what) {
-  bool ok = t.dtype == DType::float32 && t.ndim == static_cast<int>(shape.size()) && t.is_contiguous();
+void check(const TensorArg& t, std::initializer_list<int64_t> shape, const char* what, DType dtype = DType::float32) {
+  bool ok = t.dtype == dtype && t.ndim == static_cast<int>(shape.size()) && t.is_contiguous();
   int d = 0;
   for (int64_t s : shape) ok = ok && t.shape[d++] == s;
-  if (!ok) fail(std::string("rnn: ") + what + " has the wrong shape or is not a contiguous float32 tensor");
+  if (!ok) fail(std::string("rnn: ") + what + " has the wrong shape or is not a contiguous " + dtype_name(dtype) + " tensor");
 }
 
 // The parameters of one layer, as PyTorch holds them (per direction d: w_ih [G*H, I], w_hh [G*H, H], and
@@ -192,14 +208,14 @@ struct Params {
     const int64_t GH = c.gates() * c.H;
     for (int64_t d = 0; d < c.D; ++d) {
       w_ih.push_back(r.tensor());
-      check_f32(w_ih.back(), {GH, c.I}, "weight_ih");
+      check(w_ih.back(), {GH, c.I}, "weight_ih");
       w_hh.push_back(r.tensor());
-      check_f32(w_hh.back(), {GH, c.H}, "weight_hh");
+      check(w_hh.back(), {GH, c.H}, "weight_hh");
       if (with_bias) {
         b_ih.push_back(r.tensor());
-        check_f32(b_ih.back(), {GH}, "bias_ih");
+        check(b_ih.back(), {GH}, "bias_ih");
         b_hh.push_back(r.tensor());
-        check_f32(b_hh.back(), {GH}, "bias_hh");
+        check(b_hh.back(), {GH}, "bias_hh");
       }
     }
   }
@@ -285,11 +301,11 @@ void k_rnn(ArgReader& r) {
   const bool with_bias = r.i32() != 0;
   Params p;
   p.read(r, c, with_bias);
-  check_f32(x, {c.T, c.N, c.I}, "input");
-  check_f32(y, {c.T, c.N, c.D * c.H}, "output");
-  for (const TensorArg* t : {&hn, &h0}) check_f32(*t, {c.D, c.N, c.H}, "hidden state");
+  check(x, {c.T, c.N, c.I}, "input", c.data());
+  check(y, {c.T, c.N, c.D * c.H}, "output", c.data());
+  for (const TensorArg* t : {&hn, &h0}) check(*t, {c.D, c.N, c.H}, "hidden state", c.data());
   if (c.lstm())
-    for (const TensorArg* t : {&cn, &c0}) check_f32(*t, {c.D, c.N, c.H}, "cell state");
+    for (const TensorArg* t : {&cn, &c0}) check(*t, {c.D, c.N, c.H}, "cell state");
   RnnEntry& e = entry_for(c, false);
   const dnnl::primitive_desc& pd = c.training ? e.fwd_train : e.fwd_infer;
   if (c.training) {
@@ -297,7 +313,7 @@ void k_rnn(ArgReader& r) {
     if (ws.dtype != DType::uint8 || !ws.is_contiguous() || static_cast<size_t>(ws.numel) < need)
       fail("rnn: workspace too small");
   }
-  const Descs d = descs_of(c);
+  const Descs d = data_descs(c);
   const dnnl::memory wl = staged(pack_weights(c, p.w_ih, c.I, kWeightsLayer), d.w_layer_user,
                                  arg_md(pd, DNNL_ARG_WEIGHTS_LAYER), kWeightsLayerPrim);
   const dnnl::memory wi = staged(pack_weights(c, p.w_hh, c.H, kWeightsIter), d.w_iter_user,
@@ -309,8 +325,8 @@ void k_rnn(ArgReader& r) {
       {DNNL_ARG_BIAS, dnnl::memory(d.bias, cpu_engine(), bias)},
       {DNNL_ARG_DST_LAYER, mem_of(d.dst_layer, y)}, {DNNL_ARG_DST_ITER, mem_of(d.dst_iter, hn)}};
   if (c.lstm()) {
-    args.insert({DNNL_ARG_SRC_ITER_C, mem_of(d.src_iter, c0)});
-    args.insert({DNNL_ARG_DST_ITER_C, mem_of(d.dst_iter, cn)});
+    args.insert({DNNL_ARG_SRC_ITER_C, mem_of(d.iter_c, c0)});
+    args.insert({DNNL_ARG_DST_ITER_C, mem_of(d.iter_c, cn)});
   }
   if (c.training) args.insert({DNNL_ARG_WORKSPACE, dnnl::memory(pd.workspace_desc(), cpu_engine(), ws.data)});
   run(c.training ? e.fwd_train_prim : e.fwd_infer_prim, pd, args);
@@ -328,14 +344,14 @@ void k_rnn_backward(ArgReader& r) {
   const int64_t GH = c.gates() * c.H;
   for (int64_t d = 0; d < c.D; ++d) {
     dw_ih.push_back(r.tensor());
-    check_f32(dw_ih.back(), {GH, c.I}, "weight_ih gradient");
+    check(dw_ih.back(), {GH, c.I}, "weight_ih gradient");
     dw_hh.push_back(r.tensor());
-    check_f32(dw_hh.back(), {GH, c.H}, "weight_hh gradient");
+    check(dw_hh.back(), {GH, c.H}, "weight_hh gradient");
     if (with_bias) {
       db_ih.push_back(r.tensor());
-      check_f32(db_ih.back(), {GH}, "bias_ih gradient");
+      check(db_ih.back(), {GH}, "bias_ih gradient");
       db_hh.push_back(r.tensor());
-      check_f32(db_hh.back(), {GH}, "bias_hh gradient");
+      check(db_hh.back(), {GH}, "bias_hh gradient");
     }
   }
   TensorArg x = r.tensor(), h0 = r.tensor(), c0;
@@ -346,18 +362,19 @@ void k_rnn_backward(ArgReader& r) {
   if (c.lstm()) cn = r.tensor();
   TensorArg ws = r.tensor(), dy = r.tensor(), dhn = r.tensor(), dcn;
   if (c.lstm()) dcn = r.tensor();
-  check_f32(x, {c.T, c.N, c.I}, "input");
-  check_f32(dx, {c.T, c.N, c.I}, "input gradient");
-  check_f32(y, {c.T, c.N, c.D * c.H}, "output");
-  check_f32(dy, {c.T, c.N, c.D * c.H}, "output gradient");
-  for (const TensorArg* t : {&h0, &dh0, &hn, &dhn}) check_f32(*t, {c.D, c.N, c.H}, "hidden state");
+  check(x, {c.T, c.N, c.I}, "input", c.data());
+  check(dx, {c.T, c.N, c.I}, "input gradient");
+  check(y, {c.T, c.N, c.D * c.H}, "output", c.data());
+  check(dy, {c.T, c.N, c.D * c.H}, "output gradient");
+  for (const TensorArg* t : {&h0, &hn}) check(*t, {c.D, c.N, c.H}, "hidden state", c.data());
+  for (const TensorArg* t : {&dh0, &dhn}) check(*t, {c.D, c.N, c.H}, "hidden state gradient");
   if (c.lstm())
-    for (const TensorArg* t : {&c0, &dc0, &cn, &dcn}) check_f32(*t, {c.D, c.N, c.H}, "cell state");
+    for (const TensorArg* t : {&c0, &dc0, &cn, &dcn}) check(*t, {c.D, c.N, c.H}, "cell state");
   RnnEntry& e = entry_for(c, true);
   const dnnl::primitive_desc& pd = e.bwd;
   if (ws.dtype != DType::uint8 || !ws.is_contiguous() || static_cast<size_t>(ws.numel) < pd.workspace_desc().get_size())
     fail("rnn backward: workspace too small");
-  const Descs d = descs_of(c);
+  const Descs d = data_descs(c), g = grad_descs(c);
   const dnnl::memory wl = staged(pack_weights(c, p.w_ih, c.I, kWeightsLayer), d.w_layer_user,
                                  arg_md(pd, DNNL_ARG_WEIGHTS_LAYER), kWeightsLayerPrim);
   const dnnl::memory wi = staged(pack_weights(c, p.w_hh, c.H, kWeightsIter), d.w_iter_user,
@@ -382,18 +399,18 @@ void k_rnn_backward(ArgReader& r) {
       {DNNL_ARG_DST_LAYER, mem_of(d.dst_layer, y)},
       {DNNL_ARG_DST_ITER, mem_of(d.dst_iter, hn)},
       {DNNL_ARG_WORKSPACE, dnnl::memory(pd.workspace_desc(), cpu_engine(), ws.data)},
-      {DNNL_ARG_DIFF_SRC_LAYER, mem_of(d.src_layer, dx)},
-      {DNNL_ARG_DIFF_SRC_ITER, mem_of(d.src_iter, dh0)},
+      {DNNL_ARG_DIFF_SRC_LAYER, mem_of(g.src_layer, dx)},
+      {DNNL_ARG_DIFF_SRC_ITER, mem_of(g.src_iter, dh0)},
       {DNNL_ARG_DIFF_WEIGHTS_LAYER, dwl},
       {DNNL_ARG_DIFF_WEIGHTS_ITER, dwi},
-      {DNNL_ARG_DIFF_BIAS, dnnl::memory(d.bias, cpu_engine(), dbias)},
-      {DNNL_ARG_DIFF_DST_LAYER, mem_of(d.dst_layer, dy)},
-      {DNNL_ARG_DIFF_DST_ITER, mem_of(d.dst_iter, dhn)}};
+      {DNNL_ARG_DIFF_BIAS, dnnl::memory(g.bias, cpu_engine(), dbias)},
+      {DNNL_ARG_DIFF_DST_LAYER, mem_of(g.dst_layer, dy)},
+      {DNNL_ARG_DIFF_DST_ITER, mem_of(g.dst_iter, dhn)}};
   if (c.lstm()) {
-    args.insert({DNNL_ARG_SRC_ITER_C, mem_of(d.src_iter, c0)});
-    args.insert({DNNL_ARG_DST_ITER_C, mem_of(d.dst_iter, cn)});
-    args.insert({DNNL_ARG_DIFF_SRC_ITER_C, mem_of(d.src_iter, dc0)});
-    args.insert({DNNL_ARG_DIFF_DST_ITER_C, mem_of(d.dst_iter, dcn)});
+    args.insert({DNNL_ARG_SRC_ITER_C, mem_of(d.iter_c, c0)});
+    args.insert({DNNL_ARG_DST_ITER_C, mem_of(d.iter_c, cn)});
+    args.insert({DNNL_ARG_DIFF_SRC_ITER_C, mem_of(g.iter_c, dc0)});
+    args.insert({DNNL_ARG_DIFF_DST_ITER_C, mem_of(g.iter_c, dcn)});
   }
   run(e.bwd_prim, pd, args);
 

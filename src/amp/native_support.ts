@@ -7,6 +7,7 @@
  */
 import { conv2d } from '../ops/conv.js';
 import { zeros } from '../ops/creation.js';
+import { rnnLayer } from '../ops/rnn.js';
 import { noGrad } from '../autograd/grad_mode.js';
 import { tidy } from '../memory/scope.js';
 
@@ -24,4 +25,27 @@ export function hasNativeBfloat16(): boolean {
     }
   }
   return bf16Native;
+}
+
+let bf16Rnn: boolean | undefined;
+
+/**
+ * True when oneDNN has a bfloat16 RNN primitive, forward and backward, on this CPU (then recurrent layers under
+ * bfloat16 autocast run fused instead of step by step). Probed once, with a one-step LSTM and its gradient.
+ */
+export function hasNativeBfloat16Rnn(): boolean {
+  if (bf16Rnn === undefined) {
+    try {
+      tidy(() => {
+        const w = zeros([4, 1], { requiresGrad: true });
+        const p = { wIh: [w], wHh: [zeros([4, 1])], bIh: [zeros([4])], bHh: [zeros([4])] };
+        const state = zeros([1, 1, 1], { dtype: 'bfloat16' });
+        rnnLayer('LSTM', zeros([1, 1, 1], { dtype: 'bfloat16' }), state, zeros([1, 1, 1]), p).output.float().sum().backward();
+      });
+      bf16Rnn = true;
+    } catch {
+      bf16Rnn = false;
+    }
+  }
+  return bf16Rnn;
 }

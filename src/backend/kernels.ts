@@ -465,6 +465,11 @@ export interface RnnConfig {
   training: boolean;
   /** A single direction run right to left (default false). */
   reverse?: boolean;
+  /**
+   * bfloat16 sequences and hidden states, float32 cell states and parameters; the backward's gradients are all
+   * float32 (default false: everything float32).
+   */
+  bf16?: boolean;
 }
 
 /** Per direction, PyTorch's parameters of one layer: [G*H, in], [G*H, H] and (when biased) two [G*H] biases. */
@@ -486,6 +491,7 @@ function rnnConfig(c: RnnConfig): void {
   num(c.hiddenSize);
   num(c.training ? 1 : 0);
   num(c.reverse ? 1 : 0);
+  num(c.bf16 ? 1 : 0);
 }
 
 function rnnParams(p: RnnParams): void {

@@ -1,13 +1,15 @@
 /**
  * One recurrent layer (Elman RNN, LSTM, GRU; one or both directions) over a whole time-major sequence on
- * oneDNN's fused RNN primitives, forward and backward. nn.RNN / nn.LSTM / nn.GRU stack layers of it.
+ * oneDNN's fused RNN primitives, forward and backward. nn.RNN / nn.LSTM / nn.GRU stack layers of it. Sequences
+ * and hidden states are float32, or bfloat16 where oneDNN has bfloat16 kernels (float32 parameters and cell
+ * states either way; the bfloat16 backward computes float32 gradients, rounded to bfloat16 for bfloat16 inputs).
  */
 import * as k from '../backend/kernels.js';
 import type { RnnConfig } from '../backend/kernels.js';
 import type { Tensor } from '../tensor.js';
 import { formatShape } from '../layout.js';
 import { empty, needsGrad, record } from './dispatch.js';
-import { contiguous } from './views.js';
+import { contiguous, toDType } from './views.js';
 import { zeros } from './creation.js';
 
 export type RnnMode = RnnConfig['mode'];
@@ -31,7 +33,7 @@ export interface RnnLayerResult {
 const workspaceBytes = new Map<string, number>();
 
 function workspaceFor(c: RnnConfig): Tensor {
-  const key = `${c.mode},${c.directions},${c.reverse ? 'r' : 'l'},${c.seqLen},${c.batch},${c.inputSize},${c.hiddenSize}`;
+  const key = `${c.mode},${c.directions},${c.reverse ? 'r' : 'l'},${c.bf16 ? 'bf16' : 'f32'},${c.seqLen},${c.batch},${c.inputSize},${c.hiddenSize}`;
   let bytes = workspaceBytes.get(key);
   if (bytes === undefined) {
     const out = empty([1], 'float64');
@@ -82,18 +84,21 @@ export function rnnLayer(
   const [T, N, I] = x.shape;
   const D = params.wIh.length as 1 | 2;
   const H = h0.shape[2];
-  for (const t of [x, h0, c0, ...flatParams(params)]) {
-    if (t && t.dtype !== 'float32') throw new TypeError(`rnn: expected float32 tensors, got ${t.dtype}`);
+  const bf16 = x.dtype === 'bfloat16';
+  if (h0.dtype !== x.dtype) throw new TypeError(`rnn: expected a ${x.dtype} hidden state like the input, got ${h0.dtype}`);
+  if (x.dtype !== 'float32' && !bf16) throw new TypeError(`rnn: expected a float32 or bfloat16 input, got ${x.dtype}`);
+  for (const t of [c0, ...flatParams(params)]) {
+    if (t && t.dtype !== 'float32') throw new TypeError(`rnn: expected float32 parameters and cell state, got ${t.dtype}`);
   }
   const lstm = mode === 'LSTM';
   const training = needsGrad([x, h0, c0, ...flatParams(params)]);
   if (lstm !== (c0 !== null)) throw new Error('rnn: an LSTM needs a cell state, other cells take none');
   if (reverse && D !== 1) throw new RangeError('rnn: only a single direction can run right to left');
-  const c: RnnConfig = { mode, directions: D, seqLen: T, batch: N, inputSize: I, hiddenSize: H, training, reverse };
+  const c: RnnConfig = { mode, directions: D, seqLen: T, batch: N, inputSize: I, hiddenSize: H, training, reverse, bf16 };
   const xs = contiguous(x), h = contiguous(h0), cs = c0 ? contiguous(c0) : null;
   const p = unflatParams(flatParams(params).map(contiguous), D, params.bIh !== null);
-  const output = empty([T, N, D * H], 'float32');
-  const hn = empty([D, N, H], 'float32');
+  const output = empty([T, N, D * H], x.dtype);
+  const hn = empty([D, N, H], x.dtype);
   const cn = lstm ? empty([D, N, H], 'float32') : null;
   const ws = training ? workspaceFor(c) : null;
   k.rnn(c, output, hn, cn, ws, xs, h, cs, p);
@@ -117,18 +122,20 @@ export function rnnLayerBackward(
   const H = h0.shape[2];
   const c: RnnConfig = {
     mode: attrs.mode, directions: attrs.directions, seqLen: T, batch: N, inputSize: I, hiddenSize: H, training: true,
-    reverse: attrs.reverse,
+    reverse: attrs.reverse, bf16: x.dtype === 'bfloat16',
   };
   // Outputs nobody used get zero gradients of their own shape.
   const [gy, , ghn, gcn] = grads;
-  const dy = gy ? contiguous(gy) : zeros(y.shape.slice());
-  const dhn = ghn ? contiguous(ghn) : zeros(hn.shape.slice());
-  const dcn = lstm ? (gcn ? contiguous(gcn) : zeros(cn.shape.slice())) : null;
+  const wide = (g: Tensor) => contiguous(toDType(g, 'float32'));
+  const dy = gy ? wide(gy) : zeros(y.shape.slice());
+  const dhn = ghn ? wide(ghn) : zeros(hn.shape.slice());
+  const dcn = lstm ? (gcn ? wide(gcn) : zeros(cn.shape.slice())) : null;
   const dx = empty(x.shape.slice(), 'float32'), dh0 = empty(h0.shape.slice(), 'float32');
   const dc0 = lstm ? empty(c0.shape.slice(), 'float32') : null;
   const dflat = flat.map((t) => empty(t.shape.slice(), 'float32'));
   const dparams = unflatParams(dflat, attrs.directions, attrs.hasBias);
   k.rnnBackward(c, { dx, dh0, dc0, params: dparams },
     { x, h0, c0: lstm ? c0 : null, params, y, hn, cn: lstm ? cn : null, ws }, dy, dhn, dcn);
-  return [dx, dh0, dc0, ...dflat];
+  // Gradients of bfloat16 inputs take their dtype.
+  return [toDType(dx, x.dtype), toDType(dh0, h0.dtype), dc0, ...dflat];
 }

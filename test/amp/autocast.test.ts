@@ -15,7 +15,8 @@ import * as torch from '../../src/index.js';
 import { nn, Tensor } from '../../src/index.js';
 import { castCacheSize } from '../../src/amp/cache.js';
 import { cpuPolicy } from '../../src/amp/policy.js';
-import { fromFixture, loadFixture, mismatch, tolerance, type EncodedTensor } from '../helpers.js';
+import { hasNativeBfloat16Rnn } from '../../src/amp/native_support.js';
+import { fromFixture, loadFixture, mismatch, relativeError, tolerance, type EncodedTensor } from '../helpers.js';
 
 const F = nn.functional;
 
@@ -34,11 +35,14 @@ interface CnnCase {
   gradDtypes: Record<string, string>;
   pytorchAccumulationMismatches: number;
 }
+interface RecurrentGradCase extends ValueCase {
+  grads: Record<string, EncodedTensor>;
+}
 interface AmpFixture {
   torch: string;
   registrations: string[];
   dtypes: Record<string, string>;
-  values: Record<string, ValueCase> & { simple_cnn: CnnCase };
+  values: Record<string, ValueCase> & { simple_cnn: CnnCase; lstm_grad: RecurrentGradCase; gru_grad: RecurrentGradCase };
 }
 
 const fixture = loadFixture<AmpFixture>('amp.json');
@@ -253,6 +257,35 @@ for (const mode of ['train', 'train_relu', 'eval', 'eval_relu']) {
     check(x.grad!, edx, 'input gradient', bf16);
     check(bn.weight!.grad!, edw, 'weight gradient', bf16);
     check(bn.bias!.grad!, edb, 'bias gradient', bf16);
+  });
+}
+
+for (const [name, make] of [
+  ['lstm_grad', () => new nn.LSTM(4, 5, { numLayers: 2, bidirectional: true })],
+  ['gru_grad', () => new nn.GRU(4, 5, { numLayers: 2 })],
+] as const) {
+  const path = hasNativeBfloat16Rnn() ? "oneDNN's fused bfloat16 primitive" : 'the step-by-step composite';
+  test(`${name.split('_')[0].toUpperCase()} under autocast (${path}): outputs and gradients within bfloat16 precision of float32`, () => {
+    const c = fixture.values[name];
+    const layer = make();
+    loadInto(layer, c.params!);
+    const x = fromFixture(c.inputs[0]).requiresGrad_();
+    const [out, hidden] = ac(() => (layer.forward as (x: Tensor) => [Tensor, Tensor | [Tensor, Tensor]])(x));
+    const states = Array.isArray(hidden) ? hidden : [hidden];
+    // PyTorch 1.13's dtypes: float32 outputs and states for LSTM and GRU under autocast.
+    assert.deepEqual([out, ...states].map((t) => t.dtype), [out, ...states].map(() => 'float32'));
+    out.mul(fromFixture(c.inputs[1])).sum().backward();
+    const expected = c.expected as EncodedTensor[];
+    const results: [string, Tensor, EncodedTensor][] = [
+      ['output', out, expected[0]], ...states.map((s, i): [string, Tensor, EncodedTensor] => [`state ${i}`, s, expected[i + 1]]),
+      ['input gradient', x.grad!, c.grads.input],
+      ...[...layer.namedParameters()].map(([k, p]): [string, Tensor, EncodedTensor] => [`${k} gradient`, p.grad!, c.grads[k]]),
+    ];
+    for (const [what, got, want] of results) {
+      assert.equal(got.dtype, 'float32', `${what} dtype`);
+      const err = relativeError(got, fromFixture(want));
+      assert.ok(err < 1.6e-2, `${what}: relative error ${err}`);
+    }
   });
 }
 

@@ -10,7 +10,7 @@ import type { Tensor } from '../../src/index.js';
 import * as nn from '../../src/nn/index.js';
 import { canFuseConvBn, convBn } from '../../src/nn/fused_conv_bn.js';
 import { conv2dInference } from '../../src/ops/conv.js';
-import { loadFixture, fromFixture, mismatch, type EncodedTensor } from '../helpers.js';
+import { loadFixture, fromFixture, mismatch, type EncodedTensor, relativeError } from '../helpers.js';
 import { hasNativeBfloat16 } from '../../src/amp/native_support.js';
 
 interface FusedCase {
@@ -49,12 +49,6 @@ for (const c of cases) {
       assert.equal(mismatch(torch.noGrad(() => seq.forward(x) as Tensor), c.output), null);
     }
   }));
-}
-
-/** ‖a − b‖ / ‖b‖ in float64. */
-function relativeError(a: Tensor, b: Tensor): number {
-  const d = a.double().sub(b.double());
-  return Math.sqrt(d.mul(d).sum().item() / b.double().mul(b.double()).sum().item());
 }
 
 for (const c of cases) {

@@ -8,7 +8,7 @@ import { cat, indexSelect } from '../../ops/indexing.js';
 import { rnnLayer, type RnnMode } from '../../ops/rnn.js';
 import { PackedSequence } from '../utils/rnn.js';
 import { packedLayer } from './rnn_packed.js';
-import { autocastLayer } from './rnn_autocast.js';
+import { autocastLayer, fusedLayer, runsFused } from './rnn_autocast.js';
 import { cpuAutocast } from '../../amp/autocast_mode.js';
 import { Module } from '../module.js';
 import { Parameter } from '../parameter.js';
@@ -174,19 +174,24 @@ abstract class RNNBase extends Module {
     // Inside an autocast region the layers run as PyTorch 1.13 runs them there (see rnn_autocast.ts).
     const autocasting = cpuAutocast.enabled && input.dtype !== 'float64';
     if (input.dtype !== 'float32' && !autocasting) throw new TypeError(`${name}: expected a float32 input, got ${input.dtype}`);
+    const fused = autocasting && runsFused(this.layerParams(0));
     const hs: Tensor[] = [], cs: Tensor[] = [];
     for (let layer = 0; layer < L; layer++) {
       const h = h0.narrow(0, layer * D, D), c = c0 ? c0.narrow(0, layer * D, D) : null;
-      const r = autocasting
-        ? autocastLayer(this.mode, x, h, c, this.layerParams(layer))
-        : rnnLayer(this.mode, x, h, c, this.layerParams(layer));
+      const layerParams = this.layerParams(layer);
+      const r = fused ? fusedLayer(this.mode, x, h, c, layerParams)
+        : autocasting ? autocastLayer(this.mode, x, h, c, layerParams)
+          : rnnLayer(this.mode, x, h, c, layerParams);
       hs.push(r.hn);
       if (r.cn) cs.push(r.cn);
       x = r.output;
       if (this.dropout > 0 && this.training && layer < L - 1) x = dropout(x, this.dropout, { training: true });
     }
+    // The fused layers keep bfloat16 between them; the composite's LSTM and GRU give float32 (rnn_autocast.ts).
+    const composite = (t: Tensor): Tensor => (fused && this.mode !== 'RNN_TANH' && this.mode !== 'RNN_RELU' ? t.float() : t);
+    x = composite(x);
     let output = batched && this.batchFirst ? x.transpose(0, 1) : x;
-    let hn = L === 1 ? hs[0] : cat(hs, 0);
+    let hn = composite(L === 1 ? hs[0] : cat(hs, 0));
     let cn = lstm ? (L === 1 ? cs[0] : cat(cs, 0)) : null;
     if (!batched) {
       output = output.squeeze(1);

@@ -3,12 +3,20 @@
  * GRU have no autocast policy of their own, but each layer is built from `linear` (input projections for the
  * whole sequence, then one hidden projection per step), which autocast runs in bfloat16, while the cell
  * arithmetic promotes with the float32 state. So an LSTM's or GRU's output stays float32 with bfloat16 gate
- * products, and an Elman RNN's output is bfloat16. oneDNN's fused primitive has no such mixed form, so this
- * composite path (slower, differentiable through ordinary ops) replaces it inside an autocast region.
+ * products, and an Elman RNN's output is bfloat16.
+ *
+ * Where oneDNN has a bfloat16 RNN primitive (AVX-512 and AMX CPUs), a layer runs on it instead (`fusedLayer`):
+ * bfloat16 sequences and hidden states, float32 cell state, gate sums accumulated in float32 (no rounding of
+ * the gate products, so within bfloat16 tolerance of the composite), and the stack converts its results to the
+ * composite's dtypes at the end. Elsewhere this composite path (slower, differentiable through ordinary ops)
+ * runs.
  */
 import type { Tensor } from '../../tensor.js';
 import { cat, stack, unbind } from '../../ops/indexing.js';
-import type { RnnMode } from '../../ops/rnn.js';
+import { rnnLayer, type RnnMode } from '../../ops/rnn.js';
+import { toDType } from '../../ops/views.js';
+import { cpuAutocast } from '../../amp/autocast_mode.js';
+import { hasNativeBfloat16Rnn } from '../../amp/native_support.js';
 import { linear } from '../functional/linear.js';
 
 export interface LayerParams {
@@ -67,4 +75,16 @@ export function autocastLayer(mode: RnnMode, x: Tensor, h0: Tensor, c0: Tensor |
     hn: stack(hs, 0),
     cn: c0 ? stack(cs, 0) : null,
   };
+}
+
+/** Whether layers with these parameters run fused in bfloat16 in the active autocast region. */
+export function runsFused(p: LayerParams): boolean {
+  const params = [...p.wIh, ...p.wHh, ...(p.bIh ?? []), ...(p.bHh ?? [])];
+  return cpuAutocast.dtype === 'bfloat16' && params.every((t) => t.dtype === 'float32') && hasNativeBfloat16Rnn();
+}
+
+/** One layer on oneDNN's bfloat16 primitive: bfloat16 output and hn, float32 cn. */
+export function fusedLayer(mode: RnnMode, x: Tensor, h0: Tensor, c0: Tensor | null, p: LayerParams):
+  { output: Tensor; hn: Tensor; cn: Tensor | null } {
+  return rnnLayer(mode, toDType(x, 'bfloat16'), toDType(h0, 'bfloat16'), c0 ? toDType(c0, 'float32') : null, p);
 }
