@@ -217,16 +217,27 @@ const recurrent: Record<string, () => Recurrent> = {
   gru: () => new nn.GRU(4, 5, { bidirectional: true }),
   rnn: () => new nn.RNN(4, 5, { numLayers: 2 }),
 };
+// The composite computes what PyTorch 1.13's does, so each element agrees at bfloat16 tolerance. oneDNN's fused
+// bfloat16 layer (AVX-512/AMX CPUs) rounds elsewhere (gate sums in float32, hidden states in bfloat16): elements
+// near zero land further apart than an element-wise tolerance allows, so it is held to PyTorch's dtypes and to
+// bfloat16 precision over each tensor.
+const fusedRecurrent = hasNativeBfloat16Rnn();
 for (const [name, make] of Object.entries(recurrent)) {
-  test(`${name} layers under autocast: bfloat16 gate products, PyTorch's dtypes and values`, () => {
+  const how = fusedRecurrent ? 'fused bfloat16 primitive: values within bfloat16 precision over each tensor' : 'bfloat16 gate products: values element by element';
+  test(`${name} layers under autocast (${how}), PyTorch's dtypes`, () => {
     const c = fixture.values[name];
     const layer = make();
     loadInto(layer, c.params!);
     const [out, hidden] = ac(() => (layer.forward as (x: Tensor) => [Tensor, Tensor | [Tensor, Tensor]])(fromFixture(c.inputs[0])));
     const states = Array.isArray(hidden) ? hidden : [hidden];
     const expected = c.expected as EncodedTensor[];
-    check(out, expected[0], 'output', bf16);
-    states.forEach((s, i) => check(s, expected[i + 1], `state ${i}`, bf16));
+    [out, ...states].forEach((t, i) => {
+      const what = i === 0 ? 'output' : `state ${i - 1}`;
+      if (!fusedRecurrent) return check(t, expected[i], what, bf16);
+      assert.equal(t.dtype, expected[i].dtype, `${what} dtype`);
+      const err = relativeError(t, fromFixture(expected[i]));
+      assert.ok(err < 1.6e-2, `${what}: relative error ${err}`);
+    });
   });
 }
 
