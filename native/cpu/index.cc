@@ -131,6 +131,25 @@ void k_index_add(ArgReader& r) {
     using C = compute_t<scalar_t>;
     const scalar_t* x = src.ptr<scalar_t>();
     scalar_t* y = out.ptr<scalar_t>();
+    if constexpr (!std::is_same_v<scalar_t, bool>) {
+      if (s.inner_dense() && d.inner_dense()) {
+        // Dense slices (an embedding's gradient rows): whole rows added in index order, so each destination
+        // element sums in the same order as below; threads split the rows' columns, never a destination.
+        constexpr int64_t kCols = 64;
+        const int64_t chunks = (s.inner + kCols - 1) / kCols;
+        parallel_for(s.outer * chunks, 1, [&](int64_t b, int64_t e) {
+          for (int64_t job = b; job < e; ++job) {
+            const int64_t o = job / chunks, i0 = (job % chunks) * kCols, n = std::min(kCols, s.inner - i0);
+            for (int64_t j = 0; j < index.numel; ++j) {
+              scalar_t* __restrict__ yr = y + d.offset(o, idx[j], 0) + i0;
+              const scalar_t* __restrict__ xr = x + s.offset(o, j, 0) + i0;
+              for (int64_t i = 0; i < n; ++i) store(yr + i, static_cast<C>(load(yr + i) + load(xr + i)));
+            }
+          }
+        });
+        return;
+      }
+    }
     // Parallel over (outer, inner) only: repeated indices write the same destination.
     parallel_for(s.outer * s.inner, 4096, [&](int64_t b, int64_t e) {
       for (int64_t job = b; job < e; ++job) {
