@@ -1,6 +1,7 @@
 // The default generator: MT19937 consumed exactly as PyTorch's CPU generator consumes it (24 random bits
 // per float, 53 per double, Box-Muller normals filled in blocks of 16), so that after the same manualSeed
 // rand/randint give PyTorch's numbers and randn agrees to float rounding.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 
@@ -21,12 +22,23 @@ class Mt19937 {
   }
   uint32_t next32() {
     if (--left_ == 0) reload();
-    uint32_t y = state_[next_++];
-    y ^= y >> 11;
-    y ^= (y << 7) & 0x9d2c5680u;
-    y ^= (y << 15) & 0xefc60000u;
-    y ^= y >> 18;
-    return y;
+    return temper(state_[next_++]);
+  }
+  // The next n values of next32(), a state block at a time (the tempering loop vectorises).
+  void fill32(uint32_t* out, int64_t n) {
+    while (n > 0) {
+      if (left_ <= 1) {
+        reload();
+        left_ = kN + 1;  // next32's count before its decrement: kN values to go
+      }
+      const int64_t m = std::min<int64_t>(n, left_ - 1);
+      const uint32_t* s = state_ + next_;
+      for (int64_t j = 0; j < m; ++j) out[j] = temper(s[j]);
+      out += m;
+      n -= m;
+      next_ += static_cast<int>(m);
+      left_ -= static_cast<int>(m);
+    }
   }
   uint64_t next64() {
     uint64_t hi = next32(), lo = next32();
@@ -50,6 +62,12 @@ class Mt19937 {
 
  private:
   static constexpr int kN = 624, kM = 397;
+  static uint32_t temper(uint32_t y) {
+    y ^= y >> 11;
+    y ^= (y << 7) & 0x9d2c5680u;
+    y ^= (y << 15) & 0xefc60000u;
+    return y ^ (y >> 18);
+  }
   void reload() {
     auto mix = [](uint32_t u, uint32_t v) {
       return (((u & 0x80000000u) | (v & 0x7fffffffu)) >> 1) ^ ((v & 1u) ? 0x9908b0dfu : 0u);
@@ -115,11 +133,18 @@ void k_rand_uniform(ArgReader& r) {
           store(&f, static_cast<float>(from));
           store(&t, static_cast<float>(to));
           const float ff = load(&f), tt = load(&t);
-          for (int64_t i = 0; i < out.numel; ++i) {
-            uint32_t bits = g.next32();
-            constexpr int digits = std::is_same_v<scalar_t, float> ? 24 : (std::is_same_v<scalar_t, bf16> ? 8 : 11);
-            double x = (bits & ((1u << digits) - 1)) * (1.0 / (1u << digits));
-            store(p + i, static_cast<float>(x * (tt - ff) + ff));
+          constexpr int digits = std::is_same_v<scalar_t, float> ? 24 : (std::is_same_v<scalar_t, bf16> ? 8 : 11);
+          constexpr uint32_t mask = (1u << digits) - 1;
+          // Bits in blocks, then a vectorisable conversion (one 32-bit draw per value, as PyTorch).
+          constexpr int64_t kBlock = 2048;
+          uint32_t bits[kBlock];
+          for (int64_t i0 = 0; i0 < out.numel; i0 += kBlock) {
+            const int64_t n = std::min(kBlock, out.numel - i0);
+            g.fill32(bits, n);
+            for (int64_t j = 0; j < n; ++j) {
+              const double x = static_cast<int32_t>(bits[j] & mask) * (1.0 / (1u << digits));
+              store(p + i0 + j, static_cast<float>(x * (tt - ff) + ff));
+            }
           }
         }
       });
