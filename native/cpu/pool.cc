@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "antorcha/kernels.h"
@@ -64,7 +65,8 @@ void k_pool2d(ArgReader& r) {
   check(in, "input");
   check(out, "output");
   if (out.dtype != in.dtype) fail("pool2d: output dtype must match the input");
-  if (has_indices && (indices.dtype != DType::int64 || indices.ndim != 4)) fail("pool2d: indices must be int64 [N, C, OH, OW]");
+  if (has_indices && ((indices.dtype != DType::int64 && indices.dtype != DType::int32) || indices.ndim != 4))
+    fail("pool2d: indices must be int64 or int32 [N, C, OH, OW]");
   const int64_t N = in.shape[0], C = in.shape[1], H = in.shape[2], W = in.shape[3], OH = out.shape[2], OW = out.shape[3];
   if (out.shape[0] != N || out.shape[1] != C) fail("pool2d: output batch and channels must match the input");
   if (out.numel == 0) return;
@@ -128,8 +130,15 @@ void k_pool2d(ArgReader& r) {
             if (s.max) {
               for (int64_t c = 0; c < C; ++c) store(q + c * ocs, acc[c]);
               if (has_indices) {
-                int64_t* ip = indices.ptr<int64_t>() + n * indices.strides[0] + oh * indices.strides[2] + ow * indices.strides[3];
-                for (int64_t c = 0; c < C; ++c) ip[c * indices.strides[1]] = arg[c];
+                const int64_t at = n * indices.strides[0] + oh * indices.strides[2] + ow * indices.strides[3];
+                const int64_t ics = indices.strides[1];
+                if (indices.dtype == DType::int32) {
+                  int32_t* ip = indices.ptr<int32_t>() + at;
+                  for (int64_t c = 0; c < C; ++c) ip[c * ics] = arg[c];
+                } else {
+                  int64_t* ip = indices.ptr<int64_t>() + at;
+                  for (int64_t c = 0; c < C; ++c) ip[c * ics] = arg[c];
+                }
               }
             } else {
               int64_t div;
@@ -185,7 +194,8 @@ void k_pool2d_backward(ArgReader& r) {
   check(grad_in, "input gradient");
   check(grad_out, "output gradient");
   if (s.max && !has_indices) fail("pool2d backward: max pooling needs its indices");
-  if (has_indices && (indices.dtype != DType::int64 || indices.ndim != 4)) fail("pool2d backward: indices must be int64 [N, C, OH, OW]");
+  if (has_indices && ((indices.dtype != DType::int64 && indices.dtype != DType::int32) || indices.ndim != 4))
+    fail("pool2d backward: indices must be int64 or int32 [N, C, OH, OW]");
   if (grad_in.dtype != grad_out.dtype) fail("pool2d backward: dtypes differ");
   const int64_t N = grad_in.shape[0], C = grad_in.shape[1], H = grad_in.shape[2], W = grad_in.shape[3];
   const int64_t OH = grad_out.shape[2], OW = grad_out.shape[3];
@@ -208,6 +218,10 @@ void k_pool2d_backward(ArgReader& r) {
       std::vector<int64_t> plane_offset(s.max && !tiled ? H * W : 0);
       for (int64_t i = 0; i < static_cast<int64_t>(plane_offset.size()); ++i) plane_offset[i] = (i / W) * gs[2] + (i % W) * gs[3];
       const int64_t is1 = has_indices ? indices.strides[1] : 0;
+      // Max pooling's indices are int64 (returned to the user) or int32 (kept for backward alone: half the
+      // memory traffic, and compares as wide as float32's lanes).
+      auto run = [&](auto* index_base) {
+      using I = std::remove_const_t<std::remove_pointer_t<decltype(index_base)>>;
       // Windows overlap within an image, so images are the unit of parallel work; each image's gradient is
       // zeroed just before it is written, while it is in cache.
       parallel_for(N, 1, [&](int64_t b, int64_t e) {
@@ -221,10 +235,10 @@ void k_pool2d_backward(ArgReader& r) {
               for (int64_t ow = 0; ow < OW; ++ow) {
                 const int64_t w0 = ow * s.sw, w1 = std::min(w0 + s.kw, W);
                 const scalar_t* g = gy + n * os[0] + oh * os[2] + ow * os[3];
-                const int64_t* ip = indices.ptr<int64_t>() + n * indices.strides[0] + oh * indices.strides[2] + ow * indices.strides[3];
+                const I* ip = index_base + n * indices.strides[0] + oh * indices.strides[2] + ow * indices.strides[3];
                 for (int64_t h = h0; h < h1; ++h)
                   for (int64_t w = w0; w < w1; ++w) {
-                    const int64_t at = h * W + w;
+                    const I at = static_cast<I>(h * W + w);
                     scalar_t* dst = gx + n * gs[0] + h * gs[2] + w * gs[3];
                     // Each cell gets its window's gradient unchanged or zero: copied as stored (all-zero bits are +0
                     // in every float type), no round trip through float.
@@ -250,9 +264,9 @@ void k_pool2d_backward(ArgReader& r) {
             for (int64_t ow = 0; ow < OW; ++ow) {
               const scalar_t* g = gy + n * os[0] + oh * os[2] + ow * os[3];
               if (s.max) {
-                const int64_t* ip = indices.ptr<int64_t>() + n * indices.strides[0] + oh * indices.strides[2] + ow * indices.strides[3];
+                const I* ip = index_base + n * indices.strides[0] + oh * indices.strides[2] + ow * indices.strides[3];
                 for (int64_t c = 0; c < C; ++c) {
-                  int64_t at = ip[c * is1];
+                  const int64_t at = ip[c * is1];
                   if (at < 0 || at >= H * W) continue;
                   scalar_t* dst = gx + n * gs[0] + c * gs[1] + plane_offset[at];
                   store(dst, static_cast<C_t>(load(dst) + load(g + c * os[1])));
@@ -275,6 +289,9 @@ void k_pool2d_backward(ArgReader& r) {
           }
         }
       });
+      };
+      if (has_indices && indices.dtype == DType::int32) run(indices.ptr<const int32_t>());
+      else run(has_indices ? indices.ptr<const int64_t>() : static_cast<const int64_t*>(nullptr));
     }
   });
 }
