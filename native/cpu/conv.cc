@@ -4,6 +4,7 @@
 #include <string>
 
 #include "antorcha/conv_gemm.h"
+#include "antorcha/conv_winograd.h"
 #include "antorcha/dnnl_context.h"
 #include "antorcha/kernels.h"
 
@@ -108,6 +109,7 @@ void k_conv2d(ArgReader& r) {
       if (residual.shape[d] != out.shape[d]) fail("conv2d: the residual's shape must equal the output's");
   }
   if (out.numel == 0) return;
+  if (!has_residual && !relu && conv2d_winograd(out, in, w, has_bias ? &bias : nullptr, p, false)) return;
   auto src_md = strided_md(in), dst_md = strided_md(out);
   auto wei_user = dnnl::memory::desc(weight_dims(w, p.groups), dnnl_type(w.dtype), weight_tag(p.groups));
   auto wei_any = dnnl::memory::desc(weight_dims(w, p.groups), dnnl_type(w.dtype), tag::any);
@@ -152,6 +154,7 @@ void k_conv2d_backward_data(ArgReader& r) {
   p.read(r);
   check_conv_args(grad_in, w, grad_out, p);
   if (grad_in.numel == 0) return;
+  if (conv2d_winograd(grad_in, grad_out, w, nullptr, p, true)) return;
   auto diff_src_md = strided_md(grad_in), diff_dst_md = strided_md(grad_out);
   auto wei_user = dnnl::memory::desc(weight_dims(w, p.groups), dnnl_type(w.dtype), weight_tag(p.groups));
   auto wei_any = dnnl::memory::desc(weight_dims(w, p.groups), dnnl_type(w.dtype), tag::any);

@@ -1,0 +1,61 @@
+/**
+ * 3x3 convolutions with stride 1 and padding 1 and at least 16 channels, which run on Winograd's F(2x2, 3x3)
+ * (native/cpu/conv_winograd.cc) for the output and the input's gradient, against PyTorch's float64 results
+ * on the same float32 inputs (test/fixtures/conv_winograd.json, tools/gen_conv_fixtures.py). A float32
+ * convolution rounds each of its sums, so it is held to a summation bound: each element within
+ * 8 * 2^-24 times the sum of its terms' magnitudes (the fixture's convolution of absolute values) — what
+ * oneDNN's direct convolution meets too (checked alongside, on a pre-padded input that takes oneDNN's path).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as torch from '../../src/index.js';
+import { nn, type Tensor } from '../../src/index.js';
+import { fromFixture, loadFixture, type EncodedTensor } from '../helpers.js';
+
+const F = nn.functional;
+
+interface WinogradCase {
+  name: string;
+  inputs: EncodedTensor[];
+  gradOutput: EncodedTensor;
+  output: EncodedTensor;
+  outputAbs: EncodedTensor;
+  inputGrad: EncodedTensor;
+  inputGradAbs: EncodedTensor;
+}
+const fixture = loadFixture<{ cases: WinogradCase[] }>('conv_winograd.json');
+
+/** Rounding units of float32 allowed per unit of Σ|term| (both paths measured at 1.7–3.1 units here). */
+const UNITS = 8;
+
+/** The largest |got − want| / (2^-24 Σ|terms|) over the tensor. */
+function roundingUnits(got: Tensor, want: EncodedTensor, magnitude: EncodedTensor): number {
+  const g = got.dataSync() as Float32Array;
+  const w = fromFixture(want).dataSync() as Float64Array;
+  const m = fromFixture(magnitude).dataSync() as Float64Array;
+  assert.deepEqual(got.shape, want.shape);
+  let worst = 0;
+  for (let i = 0; i < w.length; i++) worst = Math.max(worst, Math.abs(g[i] - w[i]) / (2 ** -24 * m[i]));
+  return worst;
+}
+
+for (const c of fixture.cases) {
+  test(`conv2d 3x3 (${c.name}): output and input gradient within ${UNITS} float32 rounding units of |terms|`, () => torch.tidy(() => {
+    const [x0, w, b] = c.inputs.map((e) => fromFixture(e));
+    const gy = fromFixture(c.gradOutput);
+    const results: Record<string, [number, number]> = {};
+    for (const [path, run] of [
+      ['Winograd', (x: Tensor) => F.conv2d(x, w, b ?? null, { padding: 1 })],
+      ['oneDNN direct', (x: Tensor) => F.conv2d(F.pad(x, [1, 1, 1, 1]), w, b ?? null)],
+    ] as const) {
+      const x = x0.detach().requiresGrad_();
+      const y = run(x);
+      y.backward(gy);
+      results[path] = [roundingUnits(y, c.output, c.outputAbs), roundingUnits(x.grad!, c.inputGrad, c.inputGradAbs)];
+    }
+    for (const [path, [out, grad]] of Object.entries(results)) {
+      assert.ok(out <= UNITS, `${path} output: ${out.toFixed(2)} rounding units`);
+      assert.ok(grad <= UNITS, `${path} input gradient: ${grad.toFixed(2)} rounding units`);
+    }
+  }));
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/python3
+"""Generates test/fixtures/conv_winograd.json with Debian's PyTorch for test/nn/conv_winograd.test.ts: 3x3
+convolutions with stride 1, padding 1 and at least 16 channels (the shapes antorcha runs on Winograd's
+F(2x2, 3x3)), computed in float64 from float32 inputs: the output and the input's gradient for
+an output gradient (the weight's gradient runs elsewhere and is checked by the parity tests), and the same
+passes on absolute values (the sums of |terms| that bound rounding errors).
+Odd sizes put tiles over the bottom and right edges. Run with /usr/bin/python3."""
+import json
+import os
+
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, '..', 'test', 'fixtures', 'conv_winograd.json')
+
+
+def enc(t):
+    """float32 with 9 significant digits (which identify a float32), float64 with 11 (ample for a reference
+    that float32 results are held to)."""
+    t = t.detach().contiguous()
+    single = t.dtype == torch.float32
+    return {'shape': list(t.shape), 'dtype': 'float32' if single else 'float64',
+            'data': [float(('%.9g' if single else '%.11g') % v) for v in t.reshape(-1).tolist()]}
+
+
+cases = []
+for name, (n, cin, cout, h, w, bias) in {
+    'no bias, 16 -> 16, 5x7': (2, 16, 16, 5, 7, False),
+    'bias, 16 -> 32, 5x6': (1, 16, 32, 5, 6, True),
+}.items():
+    torch.manual_seed(len(cases) + 11)
+    x, wt = torch.randn(n, cin, h, w), torch.randn(cout, cin, 3, 3)
+    b = torch.randn(cout) if bias else None
+    gy = torch.randn(n, cout, h, w)
+    xd, wd = x.double().requires_grad_(), wt.double().requires_grad_()
+    bd = b.double().requires_grad_() if bias else None
+    y = F.conv2d(xd, wd, bd, padding=1)
+    y.backward(gy.double())  # the input's gradient
+    with torch.no_grad():
+        y_abs = F.conv2d(x.double().abs(), wt.double().abs(), b.double().abs() if bias else None, padding=1)
+        gx_abs = torch.nn.grad.conv2d_input(x.shape, wt.double().abs(), gy.double().abs(), padding=1)
+    cases.append({
+        'name': name, 'inputs': [enc(x), enc(wt)] + ([enc(b)] if bias else []), 'gradOutput': enc(gy),
+        'output': enc(y), 'outputAbs': enc(y_abs),
+        'inputGrad': enc(xd.grad), 'inputGradAbs': enc(gx_abs),
+    })
+
+with open(OUT, 'w') as f:
+    json.dump({'generator': 'tools/gen_conv_fixtures.py', 'torch': torch.__version__, 'cases': cases}, f,
+              separators=(',', ':'))
+print(f'wrote {len(cases)} cases to {os.path.relpath(OUT)} ({os.path.getsize(OUT) // 1024} KiB)')
