@@ -128,10 +128,12 @@ void input_tile(const float* const (&d)[4][4], float* v, int64_t vs, int64_t IC)
   }
 }
 
-// Y = At M A + bias for one tile: m + xi * ms holds position xi of M (a run of OC channels); the 2x2
-// outputs go to y00, y01, y10, y11. At M takes rows m0 + m1 + m2 and m1 - m2 - m3, then the same on columns.
+// Y = At M A + bias (then ReLU) for one tile: m + xi * ms holds position xi of M (a run of OC channels); the
+// 2x2 outputs go to y00, y01, y10, y11. At M takes rows m0 + m1 + m2 and m1 - m2 - m3, then the same on columns.
+template <bool Relu>
 void output_tile(const float* m, int64_t ms, const float* __restrict__ bias, float* __restrict__ y00,
                  float* __restrict__ y01, float* __restrict__ y10, float* __restrict__ y11, int64_t OC) {
+  const auto act = [](float v) { return Relu ? std::max(v, 0.0f) : v; };
   const float* __restrict__ q[16];
   for (int k = 0; k < 16; ++k) q[k] = m + k * ms;
   for (int64_t o = 0; o < OC; ++o) {
@@ -139,17 +141,17 @@ void output_tile(const float* m, int64_t ms, const float* __restrict__ bias, flo
     const float s01 = q[1][o] + q[5][o] + q[9][o], s11 = q[5][o] - q[9][o] - q[13][o];
     const float s02 = q[2][o] + q[6][o] + q[10][o], s12 = q[6][o] - q[10][o] - q[14][o];
     const float s03 = q[3][o] + q[7][o] + q[11][o], s13 = q[7][o] - q[11][o] - q[15][o];
-    y00[o] = s00 + s01 + s02 + bias[o];
-    y01[o] = s01 - s02 - s03 + bias[o];
-    y10[o] = s10 + s11 + s12 + bias[o];
-    y11[o] = s11 - s12 - s13 + bias[o];
+    y00[o] = act(s00 + s01 + s02 + bias[o]);
+    y01[o] = act(s01 - s02 - s03 + bias[o]);
+    y10[o] = act(s10 + s11 + s12 + bias[o]);
+    y11[o] = act(s11 - s12 - s13 + bias[o]);
   }
 }
 
 }  // namespace
 
 bool conv2d_winograd(const TensorArg& out, const TensorArg& in, const TensorArg& w, const TensorArg* bias,
-                     const ConvParams& p, bool data_gradient) {
+                     const ConvParams& p, bool data_gradient, bool relu) {
   if (in.dtype != DType::float32 || out.dtype != DType::float32 || w.dtype != DType::float32) return false;
   if (in.ndim != 4 || out.ndim != 4 || w.ndim != 4 || w.shape[2] != 3 || w.shape[3] != 3 || !w.is_contiguous()) return false;
   if (p.sh != 1 || p.sw != 1 || p.ph != 1 || p.pw != 1 || p.dh != 1 || p.dw != 1 || p.groups != 1) return false;
@@ -226,7 +228,8 @@ bool conv2d_winograd(const TensorArg& out, const TensorArg& in, const TensorArg&
         float* y01 = whole ? y00 + osw : edge.data() + OC;
         float* y10 = whole ? y00 + osh : edge.data() + 2 * OC;
         float* y11 = whole ? y00 + osh + osw : edge.data() + 3 * OC;
-        output_tile(mt, ms, b ? b : zero_bias.data(), y00, y01, y10, y11, OC);
+        if (relu) output_tile<true>(mt, ms, b ? b : zero_bias.data(), y00, y01, y10, y11, OC);
+        else output_tile<false>(mt, ms, b ? b : zero_bias.data(), y00, y01, y10, y11, OC);
         if (!whole) {  // a tile over the bottom or right edge: only the outputs inside the image
           for (int a = 0; a < 2; ++a)
             for (int c = 0; c < 2; ++c) {
@@ -242,7 +245,7 @@ bool conv2d_winograd(const TensorArg& out, const TensorArg& in, const TensorArg&
 
 #else
 
-bool conv2d_winograd(const TensorArg&, const TensorArg&, const TensorArg&, const TensorArg*, const ConvParams&, bool) {
+bool conv2d_winograd(const TensorArg&, const TensorArg&, const TensorArg&, const TensorArg*, const ConvParams&, bool, bool) {
   return false;  // built without AVX2 and FMA: oneDNN's kernels run instead
 }
 

@@ -4,11 +4,11 @@
 
 namespace antorcha {
 
-// out = conv(in, w) + bias (forward; w [OC, IC, 3, 3]), or with `data_gradient` the input's gradient
+// out = relu?(conv(in, w) + bias) (forward; w [OC, IC, 3, 3]), or with `data_gradient` the input's gradient
 // out = conv(in = the output's gradient, w transposed and turned by 180 degrees; w [OC', IC', 3, 3] with
 // IC' = out's channels). Activations channels-last. Returns false, touching nothing, when the case is not one
 // this path takes (the caller then runs oneDNN).
 bool conv2d_winograd(const TensorArg& out, const TensorArg& in, const TensorArg& w, const TensorArg* bias,
-                     const ConvParams& p, bool data_gradient);
+                     const ConvParams& p, bool data_gradient, bool relu = false);
 
 }  // namespace antorcha
