@@ -57,6 +57,9 @@ case('1x1 stride 2, no relu (a shortcut projection)', 8, 16, 1, stride=2, relu=F
 case('3x3 stride 2, grouped, dilated', 8, 8, 3, stride=2, padding=2, groups=4, dilation=2)
 case('5x5 depthwise, no affine, residual without relu', 4, 4, 5, padding=2, groups=4, affine=False, residual=True,
      relu=False)
+# 16 or more channels, 3x3, stride 1, padding 1: the folded convolution runs on Winograd's F(2x2, 3x3) with the ReLU
+# in its output transform.
+case('3x3 16 -> 32, relu (Winograd)', 16, 32, 3, padding=1, bias=True, size=5)
 
 with open(OUT, 'w') as f:
     json.dump({'cases': cases}, f, separators=(',', ':'))
