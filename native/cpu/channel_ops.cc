@@ -16,6 +16,7 @@
 #include <array>
 #include <cmath>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "antorcha/kernels.h"
@@ -251,18 +252,6 @@ void norm_backward(NormBackwardArgs& a, const ChannelLayout& l) {
   });
 }
 
-// Runs body with scalar_t bound to the storage type of a floating dtype.
-template <typename F>
-void dispatch_floating(DType d, const F& body) {
-  switch (d) {
-    case DType::float32: return body(TypeTag<float>{});
-    case DType::float64: return body(TypeTag<double>{});
-    case DType::bfloat16: return body(TypeTag<bf16>{});
-    case DType::float16: return body(TypeTag<f16>{});
-    default: fail("batchNorm: expected a floating-point tensor");
-  }
-}
-
 }  // namespace
 
 // mean, var, in: the per-channel mean and biased variance of `in` (two passes: the mean first, then the
@@ -275,7 +264,9 @@ void k_channel_stats(ArgReader& r) {
   check_vector(var, l.C, vector_dtype(in.dtype), op, "variance");
   if (l.count == 0) fail("batchNorm statistics: no values per channel");
   FlushDenormals ftz;
-  dispatch_floating(in.dtype, [&](auto tag) { channel_stats<typename decltype(tag)::type>(mean, var, in, l); });
+  ANTORCHA_DISPATCH_ALL(in.dtype, [&] {
+    if constexpr (std::is_floating_point_v<compute_t<scalar_t>>) channel_stats<scalar_t>(mean, var, in, l);
+  });
 }
 
 // out, in, scale, shift, flags (1: relu, 2: residual) [, residual]:
@@ -294,19 +285,22 @@ void k_channel_affine(ArgReader& r) {
   check_vector(shift, l.C, vector_dtype(in.dtype), op, "shift");
   if (in.numel == 0) return;
   FlushDenormals ftz;
-  dispatch_floating(in.dtype, [&](auto tag) {
-    using T = typename decltype(tag)::type;
+  // layout_of admits floating dtypes only; the other branches compile to nothing.
+  ANTORCHA_DISPATCH_ALL(in.dtype, [&] {
+    using T = scalar_t;
     using A = compute_t<T>;
-    const T* x = in.ptr<const T>();
-    const T* z = has_residual ? res.ptr<const T>() : nullptr;
-    T* y = out.ptr<T>();
-    const A* a = scale.ptr<const A>();
-    const A* b = shift.ptr<const A>();
-    // One loop per combination, so the compiler vectorises each without branches.
-    if (relu && has_residual) channel_affine<T, true, true>(y, x, z, a, b, l);
-    else if (has_residual) channel_affine<T, false, true>(y, x, z, a, b, l);
-    else if (relu) channel_affine<T, true, false>(y, x, z, a, b, l);
-    else channel_affine<T, false, false>(y, x, z, a, b, l);
+    if constexpr (std::is_floating_point_v<A>) {
+      const T* x = in.ptr<const T>();
+      const T* z = has_residual ? res.ptr<const T>() : nullptr;
+      T* y = out.ptr<T>();
+      const A* a = scale.ptr<const A>();
+      const A* b = shift.ptr<const A>();
+      // One loop per combination, so the compiler vectorises each without branches.
+      if (relu && has_residual) channel_affine<T, true, true>(y, x, z, a, b, l);
+      else if (has_residual) channel_affine<T, false, true>(y, x, z, a, b, l);
+      else if (relu) channel_affine<T, true, false>(y, x, z, a, b, l);
+      else channel_affine<T, false, false>(y, x, z, a, b, l);
+    }
   });
 }
 
@@ -354,10 +348,11 @@ void k_channel_norm_backward(ArgReader& r) {
   }
   if (l.count == 0) return;
   FlushDenormals ftz;
-  dispatch_floating(a.x.dtype, [&](auto tag) {
-    using T = typename decltype(tag)::type;
-    if (a.relu) norm_backward<T, true>(a, l);
-    else norm_backward<T, false>(a, l);
+  ANTORCHA_DISPATCH_ALL(a.x.dtype, [&] {
+    if constexpr (std::is_floating_point_v<compute_t<scalar_t>>) {
+      if (a.relu) norm_backward<scalar_t, true>(a, l);
+      else norm_backward<scalar_t, false>(a, l);
+    }
   });
 }
 

@@ -221,74 +221,74 @@ void k_pool2d_backward(ArgReader& r) {
       // Max pooling's indices are int64 (returned to the user) or int32 (kept for backward alone: half the
       // memory traffic, and compares as wide as float32's lanes).
       auto run = [&](auto* index_base) {
-      using I = std::remove_const_t<std::remove_pointer_t<decltype(index_base)>>;
-      // Windows overlap within an image, so images are the unit of parallel work; each image's gradient is
-      // zeroed just before it is written, while it is in cache.
-      parallel_for(N, 1, [&](int64_t b, int64_t e) {
-        for (int64_t n = b; n < e; ++n) {
-          if (tiled) {
-            // Cells outside every window (the last rows or columns when the size is not a multiple of the
-            // stride) get zero; every other cell is written exactly once below.
-            if (OH * s.sh < H || OW * s.sw < W) zero_image<scalar_t>(grad_in, n);
-            for (int64_t oh = 0; oh < OH; ++oh) {
-              const int64_t h0 = oh * s.sh, h1 = std::min(h0 + s.kh, H);
-              for (int64_t ow = 0; ow < OW; ++ow) {
-                const int64_t w0 = ow * s.sw, w1 = std::min(w0 + s.kw, W);
-                const scalar_t* g = gy + n * os[0] + oh * os[2] + ow * os[3];
-                const I* ip = index_base + n * indices.strides[0] + oh * indices.strides[2] + ow * indices.strides[3];
-                for (int64_t h = h0; h < h1; ++h)
-                  for (int64_t w = w0; w < w1; ++w) {
-                    const I at = static_cast<I>(h * W + w);
-                    scalar_t* dst = gx + n * gs[0] + h * gs[2] + w * gs[3];
-                    // Each cell gets its window's gradient unchanged or zero: copied as stored (all-zero bits are +0
-                    // in every float type), no round trip through float.
-                    if (gs[1] == 1 && os[1] == 1 && is1 == 1) {
-                      // On the raw bit patterns with a mask instead of a select between floats: GCC vectorises
-                      // this for 16-bit floats too (a float select next to 64-bit index compares it did not).
-                      using Raw = std::conditional_t<sizeof(scalar_t) == 2, uint16_t,
-                                                     std::conditional_t<sizeof(scalar_t) == 4, uint32_t, uint64_t>>;
-                      Raw* draw = reinterpret_cast<Raw*>(dst);
-                      const Raw* graw = reinterpret_cast<const Raw*>(g);
-                      for (int64_t c = 0; c < C; ++c) draw[c] = graw[c] & (Raw(0) - static_cast<Raw>(ip[c] == at));
-                    } else {
-                      for (int64_t c = 0; c < C; ++c) dst[c * gs[1]] = ip[c * is1] == at ? g[c * os[1]] : scalar_t{};
+        using I = std::remove_const_t<std::remove_pointer_t<decltype(index_base)>>;
+        // Windows overlap within an image, so images are the unit of parallel work; each image's gradient is
+        // zeroed just before it is written, while it is in cache.
+        parallel_for(N, 1, [&](int64_t b, int64_t e) {
+          for (int64_t n = b; n < e; ++n) {
+            if (tiled) {
+              // Cells outside every window (the last rows or columns when the size is not a multiple of the
+              // stride) get zero; every other cell is written exactly once below.
+              if (OH * s.sh < H || OW * s.sw < W) zero_image<scalar_t>(grad_in, n);
+              for (int64_t oh = 0; oh < OH; ++oh) {
+                const int64_t h0 = oh * s.sh, h1 = std::min(h0 + s.kh, H);
+                for (int64_t ow = 0; ow < OW; ++ow) {
+                  const int64_t w0 = ow * s.sw, w1 = std::min(w0 + s.kw, W);
+                  const scalar_t* g = gy + n * os[0] + oh * os[2] + ow * os[3];
+                  const I* ip = index_base + n * indices.strides[0] + oh * indices.strides[2] + ow * indices.strides[3];
+                  for (int64_t h = h0; h < h1; ++h)
+                    for (int64_t w = w0; w < w1; ++w) {
+                      const I at = static_cast<I>(h * W + w);
+                      scalar_t* dst = gx + n * gs[0] + h * gs[2] + w * gs[3];
+                      // Each cell gets its window's gradient unchanged or zero: copied as stored (all-zero bits are +0
+                      // in every float type), no round trip through float.
+                      if (gs[1] == 1 && os[1] == 1 && is1 == 1) {
+                        // On the raw bit patterns with a mask instead of a select between floats: GCC vectorises
+                        // this for 16-bit floats too (a float select next to 64-bit index compares it did not).
+                        using Raw = std::conditional_t<sizeof(scalar_t) == 2, uint16_t,
+                                                       std::conditional_t<sizeof(scalar_t) == 4, uint32_t, uint64_t>>;
+                        Raw* draw = reinterpret_cast<Raw*>(dst);
+                        const Raw* graw = reinterpret_cast<const Raw*>(g);
+                        for (int64_t c = 0; c < C; ++c) draw[c] = graw[c] & (Raw(0) - static_cast<Raw>(ip[c] == at));
+                      } else {
+                        for (int64_t c = 0; c < C; ++c) dst[c * gs[1]] = ip[c * is1] == at ? g[c * os[1]] : scalar_t{};
+                      }
                     }
+                }
+              }
+              continue;
+            }
+            zero_image<scalar_t>(grad_in, n);
+            for (int64_t oh = 0; oh < OH; ++oh) {
+              const Window wh = window(s, oh, H, OH, s.kh, s.sh, s.ph, s.dh);
+              for (int64_t ow = 0; ow < OW; ++ow) {
+                const scalar_t* g = gy + n * os[0] + oh * os[2] + ow * os[3];
+                if (s.max) {
+                  const I* ip = index_base + n * indices.strides[0] + oh * indices.strides[2] + ow * indices.strides[3];
+                  for (int64_t c = 0; c < C; ++c) {
+                    const int64_t at = ip[c * is1];
+                    if (at < 0 || at >= H * W) continue;
+                    scalar_t* dst = gx + n * gs[0] + c * gs[1] + plane_offset[at];
+                    store(dst, static_cast<C_t>(load(dst) + load(g + c * os[1])));
+                  }
+                  continue;
+                }
+                const Window ww = window(s, ow, W, OW, s.kw, s.sw, s.pw, s.dw);
+                int64_t div;
+                if (s.divisor > 0) div = s.divisor;
+                else if (s.adaptive || s.count_include_pad) div = wh.pool_size * ww.pool_size;
+                else div = (wh.end - wh.start) * (ww.end - ww.start);
+                const C_t scale = C_t(1) / static_cast<C_t>(div);
+                for (int64_t h = wh.start; h < wh.end; ++h)
+                  for (int64_t w = ww.start; w < ww.end; ++w) {
+                    scalar_t* dst = gx + n * gs[0] + h * gs[2] + w * gs[3];
+                    for (int64_t c = 0; c < C; ++c)
+                      store(dst + c * gs[1], static_cast<C_t>(load(dst + c * gs[1]) + load(g + c * os[1]) * scale));
                   }
               }
             }
-            continue;
           }
-          zero_image<scalar_t>(grad_in, n);
-          for (int64_t oh = 0; oh < OH; ++oh) {
-            const Window wh = window(s, oh, H, OH, s.kh, s.sh, s.ph, s.dh);
-            for (int64_t ow = 0; ow < OW; ++ow) {
-              const scalar_t* g = gy + n * os[0] + oh * os[2] + ow * os[3];
-              if (s.max) {
-                const I* ip = index_base + n * indices.strides[0] + oh * indices.strides[2] + ow * indices.strides[3];
-                for (int64_t c = 0; c < C; ++c) {
-                  const int64_t at = ip[c * is1];
-                  if (at < 0 || at >= H * W) continue;
-                  scalar_t* dst = gx + n * gs[0] + c * gs[1] + plane_offset[at];
-                  store(dst, static_cast<C_t>(load(dst) + load(g + c * os[1])));
-                }
-                continue;
-              }
-              const Window ww = window(s, ow, W, OW, s.kw, s.sw, s.pw, s.dw);
-              int64_t div;
-              if (s.divisor > 0) div = s.divisor;
-              else if (s.adaptive || s.count_include_pad) div = wh.pool_size * ww.pool_size;
-              else div = (wh.end - wh.start) * (ww.end - ww.start);
-              const C_t scale = C_t(1) / static_cast<C_t>(div);
-              for (int64_t h = wh.start; h < wh.end; ++h)
-                for (int64_t w = ww.start; w < ww.end; ++w) {
-                  scalar_t* dst = gx + n * gs[0] + h * gs[2] + w * gs[3];
-                  for (int64_t c = 0; c < C; ++c)
-                    store(dst + c * gs[1], static_cast<C_t>(load(dst + c * gs[1]) + load(g + c * os[1]) * scale));
-                }
-            }
-          }
-        }
-      });
+        });
       };
       if (has_indices && indices.dtype == DType::int32) run(indices.ptr<const int32_t>());
       else run(has_indices ? indices.ptr<const int64_t>() : static_cast<const int64_t*>(nullptr));
