@@ -32,6 +32,9 @@ let bf16Rnn: boolean | undefined;
 /**
  * True when oneDNN has a bfloat16 RNN primitive, forward and backward, on this CPU (then recurrent layers under
  * bfloat16 autocast run fused instead of step by step). Probed once, with a one-step LSTM and its gradient.
+ *
+ * @example
+ * const layer = hasNativeBfloat16Rnn() ? 'fused bfloat16' : 'step-by-step composite';
  */
 export function hasNativeBfloat16Rnn(): boolean {
   if (bf16Rnn === undefined) {

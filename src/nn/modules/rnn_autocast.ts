@@ -77,13 +77,23 @@ export function autocastLayer(mode: RnnMode, x: Tensor, h0: Tensor, c0: Tensor |
   };
 }
 
-/** Whether layers with these parameters run fused in bfloat16 in the active autocast region. */
+/**
+ * Whether layers with these parameters run fused in bfloat16 in the active autocast region.
+ *
+ * @example
+ * const r = runsFused(p) ? fusedLayer('LSTM', x, h0, c0, p) : autocastLayer('LSTM', x, h0, c0, p);
+ */
 export function runsFused(p: LayerParams): boolean {
   const params = [...p.wIh, ...p.wHh, ...(p.bIh ?? []), ...(p.bHh ?? [])];
   return cpuAutocast.dtype === 'bfloat16' && params.every((t) => t.dtype === 'float32') && hasNativeBfloat16Rnn();
 }
 
-/** One layer on oneDNN's bfloat16 primitive: bfloat16 output and hn, float32 cn. */
+/**
+ * One layer on oneDNN's bfloat16 primitive: bfloat16 output and hn, float32 cn.
+ *
+ * @example
+ * const { output, hn, cn } = fusedLayer('LSTM', x, h0, c0, { wIh: [wIh], wHh: [wHh], bIh: [bIh], bHh: [bHh] });
+ */
 export function fusedLayer(mode: RnnMode, x: Tensor, h0: Tensor, c0: Tensor | null, p: LayerParams):
   { output: Tensor; hn: Tensor; cn: Tensor | null } {
   return rnnLayer(mode, toDType(x, 'bfloat16'), toDType(h0, 'bfloat16'), c0 ? toDType(c0, 'float32') : null, p);
