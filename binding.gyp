@@ -16,6 +16,7 @@
         "native/cpu/random.cc",
         "native/cpu/conv.cc",
         "native/cpu/conv_gemm.cc",
+        "native/cpu/conv_forward_gemm.cc",
         "native/cpu/conv_winograd.cc",
         "native/cpu/batchnorm.cc",
         "native/cpu/channel_ops.cc",

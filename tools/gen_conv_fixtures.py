@@ -1,10 +1,18 @@
 #!/usr/bin/python3
-"""Generates test/fixtures/conv_winograd.json with Debian's PyTorch for test/nn/conv_winograd.test.ts: 3x3
+"""Generates the fixtures of antorcha's own float32 convolution paths with Debian's PyTorch.
+
+test/fixtures/conv_winograd.json, for test/nn/conv_winograd.test.ts: 3x3
 convolutions with stride 1, padding 1 and at least 16 channels (the shapes antorcha runs on Winograd's
 F(2x2, 3x3)), computed in float64 from float32 inputs: the output and the input's gradient for
 an output gradient (the weight's gradient runs elsewhere and is checked by the parity tests), and the same
 passes on absolute values (the sums of |terms| that bound rounding errors).
-Odd sizes put tiles over the bottom and right edges. Run with /usr/bin/python3."""
+Odd sizes put tiles over the bottom and right edges.
+
+test/fixtures/conv_gemm.json, for test/nn/conv_gemm.test.ts: kernels larger than 1x1 that run as unfolded rows
+times packed weights (strided, 5x5, 2x2, and a residual add with ReLU as an inference block ends), forward
+only, with the same float64 reference and absolute-value sums. Sizes give row counts that are not multiples
+of the kernel's 6 rows and depths (KH * KW * C) over 256, which take two passes.
+Run with /usr/bin/python3."""
 import json
 import os
 
@@ -13,6 +21,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, '..', 'test', 'fixtures', 'conv_winograd.json')
+OUT_GEMM = os.path.join(HERE, '..', 'test', 'fixtures', 'conv_gemm.json')
 
 
 def enc(t):
@@ -46,7 +55,35 @@ for name, (n, cin, cout, h, w, bias) in {
         'inputGrad': enc(xd.grad), 'inputGradAbs': enc(gx_abs),
     })
 
-with open(OUT, 'w') as f:
-    json.dump({'generator': 'tools/gen_conv_fixtures.py', 'torch': torch.__version__, 'cases': cases}, f,
-              separators=(',', ':'))
-print(f'wrote {len(cases)} cases to {os.path.relpath(OUT)} ({os.path.getsize(OUT) // 1024} KiB)')
+
+
+def gemm_cases():
+    out = []
+    for name, (n, cin, cout, h, w, k, stride, pad, bias, residual) in {
+        '3x3 stride 2, 8 -> 16, 9x9, bias': (2, 8, 16, 9, 9, 3, 2, 1, True, False),
+        '5x5 padding 2, 12 -> 16, 7x6 (depth 300)': (1, 12, 16, 7, 6, 5, 1, 2, False, False),
+        '2x2 stride 2, 8 -> 16, 6x6': (2, 8, 16, 6, 6, 2, 2, 0, True, False),
+        '3x3, 32 -> 16, 7x7, + residual, ReLU (depth 288)': (1, 32, 16, 7, 7, 3, 1, 1, True, True),
+    }.items():
+        torch.manual_seed(len(out) + 31)
+        x, wt = torch.randn(n, cin, h, w), torch.randn(cout, cin, k, k)
+        b = torch.randn(cout) if bias else None
+        with torch.no_grad():
+            y = F.conv2d(x.double(), wt.double(), b.double() if bias else None, stride=stride, padding=pad)
+            y_abs = F.conv2d(x.double().abs(), wt.double().abs(), b.double().abs() if bias else None, stride=stride,
+                             padding=pad)
+            case = {'name': name, 'stride': stride, 'padding': pad,
+                    'inputs': [enc(x), enc(wt)] + ([enc(b)] if bias else [])}
+            if residual:
+                r = torch.randn(y.shape)
+                y, y_abs = torch.relu(y + r.double()), y_abs + r.double().abs()
+                case['residual'] = enc(r)
+        out.append({**case, 'output': enc(y), 'outputAbs': enc(y_abs)})
+    return out
+
+
+for path, found in ((OUT, cases), (OUT_GEMM, gemm_cases())):
+    with open(path, 'w') as f:
+        json.dump({'generator': 'tools/gen_conv_fixtures.py', 'torch': torch.__version__, 'cases': found}, f,
+                  separators=(',', ':'))
+    print(f'wrote {len(found)} cases to {os.path.relpath(path)} ({os.path.getsize(path) // 1024} KiB)')
