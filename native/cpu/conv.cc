@@ -100,8 +100,10 @@ void k_conv2d(ArgReader& r) {
   p.read(r);
   const int32_t post = r.i32();
   const bool relu = (post & 1) != 0, has_residual = (post & 2) != 0, inference = (post & 4) != 0;
-  TensorArg residual;
+  const bool has_packed = (post & 8) != 0;
+  TensorArg residual, packed;
   if (has_residual) residual = r.tensor();
+  if (has_packed) packed = r.tensor();
   check_conv_args(in, w, out, p);
   if (has_residual) {
     if (residual.ndim != 4 || residual.dtype != out.dtype) fail("conv2d: the residual must be a 4-D tensor of the output's dtype");
@@ -110,11 +112,8 @@ void k_conv2d(ArgReader& r) {
   }
   if (out.numel == 0) return;
   if (!has_residual && conv2d_winograd(out, in, w, has_bias ? &bias : nullptr, p, false, relu)) return;
-  // Kernels larger than 1x1 that Winograd does not take (strided, residual, wide): unfolded rows and a
-  // register-blocked product beat oneDNN 2.6's direct AVX2 kernel on channels-last data 1.4-1.6x (ResNet-50's
-  // strided and 512-channel 3x3 layers). 1x1 convolutions stay on oneDNN's 1x1 kernel, as fast here.
-  if (w.shape[2] * w.shape[3] > 1 &&
-      conv2d_forward_gemm(out, in, w, has_bias ? &bias : nullptr, has_residual ? &residual : nullptr, relu, p))
+  if (conv2d_forward_gemm(out, in, w, has_bias ? &bias : nullptr, has_residual ? &residual : nullptr, relu, p,
+                          has_packed ? &packed : nullptr))
     return;
   auto src_md = strided_md(in), dst_md = strided_md(out);
   auto wei_user = dnnl::memory::desc(weight_dims(w, p.groups), dnnl_type(w.dtype), weight_tag(p.groups));

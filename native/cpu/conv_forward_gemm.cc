@@ -22,7 +22,7 @@ namespace {
 using gemm::kCols;
 using gemm::kRows;
 
-constexpr int64_t kDepthBlock = 256;  // K slice per pass: a 16-column panel slice (16 KiB) stays in L1
+constexpr int64_t kDepthBlock = 512;  // K slice per pass: a 16-column panel slice is 32 KiB
 constexpr int64_t kRowBlock = 96;     // rows per block: a row block's K slice (96 KiB) stays in L2
 
 // Whether t's rows (pixels in n, h, w order) are dense runs of its channels: a row-major [pixels x C] matrix.
@@ -38,12 +38,11 @@ void pack_weights(const TensorArg& w, float* dst) {
   const float* src = w.ptr<const float>();
   parallel_for(O / kCols, 1, [&](int64_t begin, int64_t end) {
     for (int64_t panel = begin; panel < end; ++panel) {
+      const float* s = src + panel * kCols * K;  // the panel's 16 filters, each K values in (c, kh, kw) order
       float* d = dst + panel * K * kCols;
-      for (int64_t j = 0; j < kCols; ++j) {
-        const float* s = src + (panel * kCols + j) * C * taps;
-        for (int64_t c = 0; c < C; ++c)
-          for (int64_t t = 0; t < taps; ++t) d[(t * C + c) * kCols + j] = s[c * taps + t];
-      }
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t t = 0; t < taps; ++t)
+          for (int64_t j = 0; j < kCols; ++j) d[(t * C + c) * kCols + j] = s[j * K + c * taps + t];
     }
   });
 }
@@ -75,7 +74,7 @@ void unfold_block(const TensorArg& in, int64_t KW, int64_t OH, int64_t OW, const
 }  // namespace
 
 bool conv2d_forward_gemm(const TensorArg& out, const TensorArg& in, const TensorArg& w, const TensorArg* bias,
-                         const TensorArg* residual, bool relu, const ConvParams& p) {
+                         const TensorArg* residual, bool relu, const ConvParams& p, const TensorArg* packed) {
   if (in.dtype != DType::float32 || out.dtype != DType::float32 || w.dtype != DType::float32) return false;
   if (p.groups != 1 || p.dh != 1 || p.dw != 1 || !w.is_contiguous() || out.numel == 0) return false;
   const int64_t C = in.shape[1], O = out.shape[1], OH = out.shape[2], OW = out.shape[3];
@@ -85,54 +84,66 @@ bool conv2d_forward_gemm(const TensorArg& out, const TensorArg& in, const Tensor
   if (residual && !rows_dense(*residual)) return false;
   if (bias && (bias->dtype != DType::float32 || bias->numel != O || !bias->is_contiguous())) return false;
 
-  // Kernels run on one thread at a time: one buffer for the packed weights serves every call.
-  static std::vector<float> packed;
-  packed.resize(std::max(packed.size(), static_cast<size_t>(O * K)));
-  pack_weights(w, packed.data());
+  const float* wp;
+  if (packed) {
+    const int64_t want[5] = {O / kCols, KH, KW, C, kCols};
+    if (packed->dtype != DType::float32 || packed->ndim != 5 || !packed->is_contiguous()) fail("conv2d: bad packed weight");
+    for (int d = 0; d < 5; ++d)
+      if (packed->shape[d] != want[d]) fail("conv2d: the packed weight does not match the weight's shape");
+    wp = packed->ptr<const float>();
+  } else {
+    // Kernels run on one thread at a time: one buffer for the packed weights serves every call, 64-byte
+    // aligned so that each 16-float row of a panel is one cache line.
+    static std::vector<float> buffer;
+    buffer.resize(std::max(buffer.size(), static_cast<size_t>(O * K + 16)));
+    float* aligned = buffer.data() + ((64 - reinterpret_cast<uintptr_t>(buffer.data()) % 64) % 64) / sizeof(float);
+    pack_weights(w, aligned);
+    wp = aligned;
+  }
 
   // A 1x1, stride-1 convolution of a dense input reads the input as A itself.
   const bool direct = KH == 1 && KW == 1 && p.sh == 1 && p.sw == 1 && p.ph == 0 && p.pw == 0 && rows_dense(in);
   const int64_t passes = (K + kDepthBlock - 1) / kDepthBlock, depth_block = (K + passes - 1) / passes;
-  // Enough row blocks that every thread gets the same number, each at most about kRowBlock rows.
-  const int64_t threads = num_threads();
-  int64_t blocks = std::max<int64_t>(threads, (M + kRowBlock - 1) / kRowBlock);
-  blocks = (blocks + threads - 1) / threads * threads;
-  const int64_t row_block = (M + blocks - 1) / blocks;
-  blocks = (M + row_block - 1) / row_block;
+  // Work items are (row block, group of 16-column panels), taken one at a time by the threads. About
+  // kRowBlock rows per block; small row counts (the last stage's 7x7 maps) split the columns too, so that
+  // there are several items per thread to balance.
+  const int64_t row_blocks = (M + kRowBlock - 1) / kRowBlock, row_block = (M + row_blocks - 1) / row_blocks;
+  const int64_t panels = O / kCols, items_wanted = 4 * num_threads();
+  int64_t groups = 1;
+  while (row_blocks * groups < items_wanted && panels % (2 * groups) == 0 && panels / (2 * groups) >= 2) groups *= 2;
+  const int64_t panels_per_group = panels / groups;
 
   const float* x = in.ptr<const float>();
   const float* b = bias ? bias->ptr<const float>() : nullptr;
   const float* res = residual ? residual->ptr<const float>() : nullptr;
   float* y = out.ptr<float>();
-  const float* wp = packed.data();
-  parallel_for(blocks, 1, [&](int64_t begin, int64_t end) {
+  parallel_items(row_blocks * groups, [&](int64_t item) {
     FlushDenormals ftz;
-    static thread_local std::vector<float> unfolded;
+    const int64_t row0 = (item / groups) * row_block, rows = std::min(row_block, M - row0);
+    const int64_t j_begin = (item % groups) * panels_per_group * kCols, j_end = j_begin + panels_per_group * kCols;
     // Unfolded rows padded by 16 floats: rows a multiple of 4 KiB apart would share L1 sets.
+    static thread_local std::vector<float> unfolded;
     const int64_t ld = depth_block + kCols;
     if (!direct) unfolded.resize(std::max(unfolded.size(), static_cast<size_t>(row_block * ld)));
-    for (int64_t blk = begin; blk < end; ++blk) {
-      const int64_t row0 = blk * row_block, rows = std::min(row_block, M - row0);
-      for (int64_t k0 = 0; k0 < K; k0 += depth_block) {
-        const int64_t depth = std::min(depth_block, K - k0);
-        const bool last = k0 + depth == K;
-        const float* a = direct ? x + row0 * C + k0 : unfolded.data();
-        const int64_t lda = direct ? C : ld;
-        if (!direct) unfold_block(in, KW, OH, OW, p, row0, rows, k0, depth, unfolded.data(), ld);
-        for (int64_t j = 0; j < O; j += kCols) {
-          const float* panel = wp + j * K + k0 * kCols;
-          for (int64_t r = 0; r < rows; r += kRows) {
-            const int64_t row = row0 + r;
-            gemm::Epilogue ep;
-            if (last) {
-              ep.bias = b ? b + j : nullptr;
-              ep.residual = res ? res + row * O + j : nullptr;
-              ep.ldr = O;
-              ep.relu = relu;
-            }
-            gemm::tile_rows(static_cast<int>(std::min<int64_t>(kRows, rows - r)), a + r * lda, lda, panel, kCols,
-                            y + row * O + j, O, depth, k0 > 0, last ? &ep : nullptr);
+    for (int64_t k0 = 0; k0 < K; k0 += depth_block) {
+      const int64_t depth = std::min(depth_block, K - k0);
+      const bool last = k0 + depth == K;
+      const float* a = direct ? x + row0 * C + k0 : unfolded.data();
+      const int64_t lda = direct ? C : ld;
+      if (!direct) unfold_block(in, KW, OH, OW, p, row0, rows, k0, depth, unfolded.data(), ld);
+      for (int64_t j = j_begin; j < j_end; j += kCols) {
+        const float* panel = wp + j * K + k0 * kCols;
+        for (int64_t r = 0; r < rows; r += kRows) {
+          const int64_t row = row0 + r;
+          gemm::Epilogue ep;
+          if (last) {
+            ep.bias = b ? b + j : nullptr;
+            ep.residual = res ? res + row * O + j : nullptr;
+            ep.ldr = O;
+            ep.relu = relu;
           }
+          gemm::tile_rows(static_cast<int>(std::min<int64_t>(kRows, rows - r)), a + r * lda, lda, panel, kCols,
+                          y + row * O + j, O, depth, k0 > 0, last ? &ep : nullptr);
         }
       }
     }
@@ -143,7 +154,7 @@ bool conv2d_forward_gemm(const TensorArg& out, const TensorArg& in, const Tensor
 #else
 
 bool conv2d_forward_gemm(const TensorArg&, const TensorArg&, const TensorArg&, const TensorArg*, const TensorArg*,
-                         bool, const ConvParams&) {
+                         bool, const ConvParams&, const TensorArg*) {
   return false;  // built without AVX2 and FMA: oneDNN's kernels run instead
 }
 

@@ -232,6 +232,12 @@ export interface ConvPostOps {
   relu?: boolean;
   /** oneDNN's inference propagation kind (may pick kernels that keep nothing for a backward). */
   inference?: boolean;
+  /**
+   * The weight already in the layout of the native unfolded-rows path, [O/16, KH, KW, C, 16] (see
+   * ops/conv.ts packConvWeight), for weights that stay unchanged over many calls; the kernel then skips
+   * packing them per call.
+   */
+  packedWeight?: Tensor | null;
 }
 
 export function conv2d(out: Tensor, x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, post: ConvPostOps = {}): void {
@@ -242,8 +248,9 @@ export function conv2d(out: Tensor, x: Tensor, weight: Tensor, bias: Tensor | nu
   num(bias ? 1 : 0);
   if (bias) tensor(bias);
   geometry(g);
-  num((post.relu ? 1 : 0) | (post.residual ? 2 : 0) | (post.inference ? 4 : 0));
+  num((post.relu ? 1 : 0) | (post.residual ? 2 : 0) | (post.inference ? 4 : 0) | (post.packedWeight ? 8 : 0));
   if (post.residual) tensor(post.residual);
+  if (post.packedWeight) tensor(post.packedWeight);
   addon.run();
 }
 

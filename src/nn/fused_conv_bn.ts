@@ -14,7 +14,7 @@
  * (an optimizer step, `loadStateDict`, running statistics updated by a training forward).
  */
 import type { Tensor } from '../tensor.js';
-import { conv2dInference } from '../ops/conv.js';
+import { conv2dInference, packConvWeight } from '../ops/conv.js';
 import { needsGrad } from '../ops/dispatch.js';
 import { noGrad } from '../autograd/grad_mode.js';
 import { dispose, keep, tidy } from '../memory/scope.js';
@@ -40,6 +40,8 @@ interface Folded {
   bias: Tensor;
   /** The folded weight in bfloat16, made on first use under autocast. */
   weightBf16?: Tensor;
+  /** The folded weight packed for the native unfolded-rows path (packConvWeight), made on first float32 use. */
+  packed?: Tensor | null;
 }
 
 /** Frees conv's folded weights (their sources were disposed, or they are stale). */
@@ -47,7 +49,7 @@ function dropFolded(conv: Conv2d): void {
   const cached = foldedByConv.get(conv);
   if (!cached) return;
   foldedByConv.delete(conv);
-  dispose([cached.weight, cached.bias, cached.weightBf16 ?? null]);
+  dispose([cached.weight, cached.bias, cached.weightBf16 ?? null, cached.packed ?? null]);
 }
 
 const foldedByConv = new WeakMap<Conv2d, Folded>();
@@ -65,16 +67,19 @@ export function convBn(conv: Module, bn: Module, x: Tensor, tail: ConvBnTail = {
     const folded = foldedFor(conv as Conv2d, bn as BatchNorm2d);
     const c = conv as Conv2d;
     const padding = c.padding === 'valid' ? [0, 0] : c.padding as number[];
-    let weight = folded.weight;
+    let weight = folded.weight, packedWeight: Tensor | null = null;
     if (cpuAutocast.enabled) {
       folded.weightBf16 ??= noGrad(() => keep(toDType(folded.weight, 'bfloat16')));
       weight = folded.weightBf16;
       if (x.dtype !== 'bfloat16') x = toDType(x, 'bfloat16');
+    } else {
+      if (folded.packed === undefined) folded.packed = noGrad(() => { const p = packConvWeight(folded.weight, c.groups); return p && keep(p); });
+      packedWeight = folded.packed;
     }
     return conv2dInference(x, weight, folded.bias, {
       stride: c.stride as [number, number], padding: padding as [number, number],
       dilation: c.dilation as [number, number], groups: c.groups,
-    }, { residual, relu: relu !== null });
+    }, { residual, relu: relu !== null, packedWeight });
   }
   if (isPlainBatchNorm(bn) && (relu === null || isPlainRelu(relu))) {
     // The add and ReLU join the batch norm's pass (its no-gradient path runs them in one loop).

@@ -70,7 +70,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null, opts:
  */
 export function conv2dInference(
   input: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions,
-  post: { residual?: Tensor | null; relu?: boolean },
+  post: { residual?: Tensor | null; relu?: boolean; packedWeight?: Tensor | null },
 ): Tensor {
   if (needsGrad([input, weight, bias, post.residual])) throw new Error('conv2dInference: no gradient flows through a fused inference convolution');
   const outShape = conv2dOutputShape(input, weight, bias, opts);
@@ -85,8 +85,24 @@ export function conv2dInference(
   const x = toChannelsLast(input), w = contiguous(weight);
   const b = bias ? contiguous(bias) : null;
   const out = emptyChannelsLast(outShape, input.dtype);
-  k.conv2d(out, x, w, b, { ...opts }, { residual, relu: post.relu ?? false, inference: true });
+  const packedWeight = post.packedWeight && input.dtype === 'float32' ? post.packedWeight : null;
+  k.conv2d(out, x, w, b, { ...opts }, { residual, relu: post.relu ?? false, inference: true, packedWeight });
   return out;
+}
+
+/**
+ * A float32 weight [O, C, KH, KW] in the layout the native unfolded-rows convolution reads, [O/16, KH, KW, C, 16]
+ * (panels of 16 output channels), for conv2dInference's `packedWeight`: weights that stay unchanged over many
+ * calls (folded eval-mode Conv-BN) are packed once instead of per call. Null where that path cannot take them
+ * (O not a multiple of 16, grouped, not float32).
+ *
+ * @example
+ * const packed = torch.noGrad(() => packConvWeight(foldedWeight)); // keep it as long as foldedWeight
+ */
+export function packConvWeight(weight: Tensor, groups = 1): Tensor | null {
+  const [O, C, KH, KW] = weight.shape;
+  if (weight.ndim !== 4 || weight.dtype !== 'float32' || groups !== 1 || O % 16 !== 0 || C < 8) return null;
+  return weight.reshape([O / 16, 16, C, KH, KW]).permute([0, 3, 4, 2, 1]).contiguous();
 }
 
 /** Validates conv2d's operands (PyTorch's messages) and returns the output shape [N, O, OH, OW]. */

@@ -24,8 +24,9 @@ bool conv2d_backward_weight_gemm(const TensorArg& grad_w, const TensorArg* grad_
                                  const TensorArg& grad_out, const ConvParams& p);
 
 // out = relu?(conv(in, w) + bias + residual) for float32 channels-last activations (conv_forward_gemm.cc).
-// Returns false, touching nothing, when the case is not one this path takes (the caller then uses oneDNN).
+// `packed` (or null) is w already laid out as [O/16][KH][KW][C][16]. Returns false, touching nothing, when the
+// case is not one this path takes (the caller then uses oneDNN).
 bool conv2d_forward_gemm(const TensorArg& out, const TensorArg& in, const TensorArg& w, const TensorArg* bias,
-                         const TensorArg* residual, bool relu, const ConvParams& p);
+                         const TensorArg* residual, bool relu, const ConvParams& p, const TensorArg* packed = nullptr);
 
 }  // namespace antorcha

@@ -20,22 +20,29 @@ struct Epilogue {
 
 // C[r][0..16) (+)= sum_p A[r][p] * B[p][0..16) for r < MR; A rows `lda` apart, B rows `ldb` apart. With
 // `accumulate` the tile adds to C's values, else overwrites them; `ep` (or null) finishes the tile.
+// NOTE: the accumulators are named variables, not arrays: GCC keeps __m256 arrays on the stack here, and a
+// store per FMA halved the kernel's speed.
 template <int MR>
 inline void tile(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int64_t depth,
                  bool accumulate = false, const Epilogue* ep = nullptr) {
-  __m256 lo[MR], hi[MR];
-  for (int r = 0; r < MR; ++r) lo[r] = hi[r] = _mm256_setzero_ps();
-  const float* row[MR];
-  for (int r = 0; r < MR; ++r) row[r] = a + r * lda;
+  static_assert(MR >= 1 && MR <= kRows, "1 to 6 rows");
+  __m256 l0 = _mm256_setzero_ps(), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0, l4 = l0, h4 = l0,
+         l5 = l0, h5 = l0;
+  const float *a0 = a, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda, *a4 = a3 + lda, *a5 = a4 + lda;
+#define ANTORCHA_GEMM_ROW(r)                                   \
+  if constexpr (MR > r) {                                      \
+    const __m256 s = _mm256_broadcast_ss(a##r + p);            \
+    l##r = _mm256_fmadd_ps(s, b0, l##r);                       \
+    h##r = _mm256_fmadd_ps(s, b1, h##r);                       \
+  }
 #pragma GCC unroll 4
   for (int64_t p = 0; p < depth; ++p) {
     const __m256 b0 = _mm256_loadu_ps(b + p * ldb), b1 = _mm256_loadu_ps(b + p * ldb + 8);
-    for (int r = 0; r < MR; ++r) {
-      const __m256 s = _mm256_broadcast_ss(row[r] + p);
-      lo[r] = _mm256_fmadd_ps(s, b0, lo[r]);
-      hi[r] = _mm256_fmadd_ps(s, b1, hi[r]);
-    }
+    ANTORCHA_GEMM_ROW(0) ANTORCHA_GEMM_ROW(1) ANTORCHA_GEMM_ROW(2) ANTORCHA_GEMM_ROW(3) ANTORCHA_GEMM_ROW(4)
+    ANTORCHA_GEMM_ROW(5)
   }
+#undef ANTORCHA_GEMM_ROW
+  __m256 lo[kRows] = {l0, l1, l2, l3, l4, l5}, hi[kRows] = {h0, h1, h2, h3, h4, h5};
   if (accumulate) {
     for (int r = 0; r < MR; ++r) {
       lo[r] = _mm256_add_ps(lo[r], _mm256_loadu_ps(c + r * ldc));
