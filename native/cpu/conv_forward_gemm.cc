@@ -95,8 +95,7 @@ bool conv2d_forward_gemm(const TensorArg& out, const TensorArg& in, const Tensor
     // Kernels run on one thread at a time: one buffer for the packed weights serves every call, 64-byte
     // aligned so that each 16-float row of a panel is one cache line.
     static std::vector<float> buffer;
-    buffer.resize(std::max(buffer.size(), static_cast<size_t>(O * K + 16)));
-    float* aligned = buffer.data() + ((64 - reinterpret_cast<uintptr_t>(buffer.data()) % 64) % 64) / sizeof(float);
+    float* aligned = gemm::aligned_floats(buffer, static_cast<size_t>(O * K));
     pack_weights(w, aligned);
     wp = aligned;
   }

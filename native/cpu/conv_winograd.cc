@@ -18,6 +18,7 @@
 #endif
 
 #include "antorcha/conv_winograd.h"
+#include "antorcha/gemm_kernel.h"
 #include "antorcha/parallel.h"
 
 namespace antorcha {
@@ -25,45 +26,17 @@ namespace antorcha {
 #if defined(__AVX2__) && defined(__FMA__)
 namespace {
 
-constexpr int kRows = 6;   // tiles per micro-kernel call
-constexpr int kCols = 16;  // output channels per micro-kernel call (two AVX registers)
-
-// C[r][0..16) = sum_p A[r][p] * B[p][0..16) for r < MR: 2*MR accumulators stay in registers.
-template <int MR>
-inline void micro_kernel(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int64_t depth) {
-  __m256 lo[MR], hi[MR];
-  for (int r = 0; r < MR; ++r) lo[r] = hi[r] = _mm256_setzero_ps();
-  for (int64_t p = 0; p < depth; ++p) {
-    const __m256 b0 = _mm256_loadu_ps(b + p * ldb), b1 = _mm256_loadu_ps(b + p * ldb + 8);
-    for (int r = 0; r < MR; ++r) {
-      const __m256 s = _mm256_broadcast_ss(a + r * lda + p);
-      lo[r] = _mm256_fmadd_ps(s, b0, lo[r]);
-      hi[r] = _mm256_fmadd_ps(s, b1, hi[r]);
-    }
-  }
-  for (int r = 0; r < MR; ++r) {
-    _mm256_storeu_ps(c + r * ldc, lo[r]);
-    _mm256_storeu_ps(c + r * ldc + 8, hi[r]);
-  }
-}
+using gemm::kCols;
+using gemm::kRows;
 
 // M[rows x OC] = V[rows x IC] * U[IC x OC], V and M row-major, U packed in panels of kCols output channels
-// ([OC / kCols][IC][kCols]: each micro-kernel reads one contiguous panel, whatever OC's power of two).
+// ([OC / kCols][IC][kCols]: each register tile reads one contiguous panel, whatever OC's power of two).
 void block_product(const float* v, const float* u, float* m, int64_t rows, int64_t IC, int64_t OC) {
   for (int64_t j = 0; j < OC; j += kCols) {
     const float* panel = u + j * IC;
-    int64_t r = 0;
-    for (; r + kRows <= rows; r += kRows) micro_kernel<kRows>(v + r * IC, IC, panel, kCols, m + r * OC + j, OC, IC);
-    const float* a = v + r * IC;
-    float* c = m + r * OC + j;
-    switch (rows - r) {
-      case 5: micro_kernel<5>(a, IC, panel, kCols, c, OC, IC); break;
-      case 4: micro_kernel<4>(a, IC, panel, kCols, c, OC, IC); break;
-      case 3: micro_kernel<3>(a, IC, panel, kCols, c, OC, IC); break;
-      case 2: micro_kernel<2>(a, IC, panel, kCols, c, OC, IC); break;
-      case 1: micro_kernel<1>(a, IC, panel, kCols, c, OC, IC); break;
-      default: break;
-    }
+    for (int64_t r = 0; r < rows; r += kRows)
+      gemm::tile_rows(static_cast<int>(std::min<int64_t>(kRows, rows - r)), v + r * IC, IC, panel, kCols,
+                      m + r * OC + j, OC, IC);
   }
 }
 
@@ -169,14 +142,14 @@ bool conv2d_winograd(const TensorArg& out, const TensorArg& in, const TensorArg&
   const float* wt = w.ptr<const float>();
   const int64_t wC = w.shape[1];
   // Kernels run on one thread at a time: one buffer for the transformed weights serves every call.
-  static std::vector<float> u;
-  u.resize(static_cast<size_t>(16 * IC * OC));
+  static std::vector<float> u_buffer;
+  float* const u = gemm::aligned_floats(u_buffer, static_cast<size_t>(16 * IC * OC));
   if (data_gradient) {
-    transform_weights(u.data(), IC, OC, [&](int64_t oc, int64_t ic, int i, int j) {
+    transform_weights(u, IC, OC, [&](int64_t oc, int64_t ic, int i, int j) {
       return wt[((ic * wC + oc) * 3 + (2 - i)) * 3 + (2 - j)];
     });
   } else {
-    transform_weights(u.data(), IC, OC, [&](int64_t oc, int64_t ic, int i, int j) {
+    transform_weights(u, IC, OC, [&](int64_t oc, int64_t ic, int i, int j) {
       return wt[((oc * wC + ic) * 3 + i) * 3 + j];
     });
   }
@@ -189,11 +162,11 @@ bool conv2d_winograd(const TensorArg& out, const TensorArg& in, const TensorArg&
   const float* x = in.ptr<const float>();
   float* y = out.ptr<float>();
   const float* b = bias ? bias->ptr<const float>() : nullptr;
-  const float* uu = u.data();
+  const float* uu = u;
   const int64_t isn = in.strides[0], ish = in.strides[2], isw = in.strides[3];
   const int64_t osn = out.strides[0], osh = out.strides[2], osw = out.strides[3];
 
-  parallel_for(blocks, 1, [&](int64_t begin, int64_t end) {
+  parallel_items(blocks, [&](int64_t blk) {
     FlushDenormals ftz;
     // Per-thread staging, kept between calls: V and M of one block, a run of zeros (padding), the outputs of a
     // tile over the edge, a zero bias.
@@ -203,7 +176,7 @@ bool conv2d_winograd(const TensorArg& out, const TensorArg& in, const TensorArg&
     zeros.assign(static_cast<size_t>(IC), 0.0f);
     edge.resize(static_cast<size_t>(4 * OC));
     zero_bias.assign(static_cast<size_t>(OC), 0.0f);
-    for (int64_t blk = begin; blk < end; ++blk) {
+    {
       const int64_t t0 = blk * per_block, count = std::min(per_block, tiles - t0);
       // Input transform: V[xi][t][ic] = (Bt d B)[xi], d the 4x4 patch at (2i - 1, 2j - 1), zero outside.
       for (int64_t t = 0; t < count; ++t) {

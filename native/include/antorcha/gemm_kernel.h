@@ -4,11 +4,20 @@
 #include <immintrin.h>
 
 #include <cstdint>
+#include <vector>
 
 namespace antorcha::gemm {
 
 constexpr int kRows = 6;   // rows of C per call: 12 accumulators, 2 B registers and a broadcast fill the 16 ymm
 constexpr int kCols = 16;  // columns of C per call (two AVX registers)
+
+// n floats from `buffer` (grown as needed, kept between calls), 64-byte aligned: a packed panel's 16-float rows
+// then each fill one cache line instead of straddling two.
+inline float* aligned_floats(std::vector<float>& buffer, size_t n) {
+  if (buffer.size() < n + 16) buffer.resize(n + 16);
+  const size_t misaligned = reinterpret_cast<uintptr_t>(buffer.data()) % 64;
+  return buffer.data() + (misaligned == 0 ? 0 : (64 - misaligned) / sizeof(float));
+}
 
 // Applied to a finished tile of C, still in registers: + bias[col] + residual[row][col], then ReLU.
 struct Epilogue {
