@@ -38,6 +38,14 @@ inline void tile(const float* a, int64_t lda, const float* b, int64_t ldb, float
   __m256 l0 = _mm256_setzero_ps(), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0, l4 = l0, h4 = l0,
          l5 = l0, h5 = l0;
   const float *a0 = a, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda, *a4 = a3 + lda, *a5 = a4 + lda;
+  if (ep) {
+    // The finished tile reads a residual line and writes a C line per row, rows far apart: asking for them
+    // now lets the loads from memory overlap the products instead of stalling the epilogue.
+    for (int r = 0; r < MR; ++r) {
+      if (ep->residual) _mm_prefetch(reinterpret_cast<const char*>(ep->residual + r * ep->ldr), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+    }
+  }
 #define ANTORCHA_GEMM_ROW(r)                                   \
   if constexpr (MR > r) {                                      \
     const __m256 s = _mm256_broadcast_ss(a##r + p);            \
