@@ -111,9 +111,9 @@ void k_conv2d(ArgReader& r) {
       if (residual.shape[d] != out.shape[d]) fail("conv2d: the residual's shape must equal the output's");
   }
   if (out.numel == 0) return;
-  if (!has_residual && conv2d_winograd(out, in, w, has_bias ? &bias : nullptr, p, false, relu)) return;
-  if (conv2d_forward_gemm(out, in, w, has_bias ? &bias : nullptr, has_residual ? &residual : nullptr, relu, p,
-                          has_packed ? &packed : nullptr))
+  const TensorArg* prepared = has_packed ? &packed : nullptr;
+  if (!has_residual && conv2d_winograd(out, in, w, has_bias ? &bias : nullptr, p, false, relu, prepared)) return;
+  if (conv2d_forward_gemm(out, in, w, has_bias ? &bias : nullptr, has_residual ? &residual : nullptr, relu, p, prepared))
     return;
   auto src_md = strided_md(in), dst_md = strided_md(out);
   auto wei_user = dnnl::memory::desc(weight_dims(w, p.groups), dnnl_type(w.dtype), weight_tag(p.groups));

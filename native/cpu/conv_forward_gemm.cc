@@ -85,11 +85,7 @@ bool conv2d_forward_gemm(const TensorArg& out, const TensorArg& in, const Tensor
   if (bias && (bias->dtype != DType::float32 || bias->numel != O || !bias->is_contiguous())) return false;
 
   const float* wp;
-  if (packed) {
-    const int64_t want[5] = {O / kCols, KH, KW, C, kCols};
-    if (packed->dtype != DType::float32 || packed->ndim != 5 || !packed->is_contiguous()) fail("conv2d: bad packed weight");
-    for (int d = 0; d < 5; ++d)
-      if (packed->shape[d] != want[d]) fail("conv2d: the packed weight does not match the weight's shape");
+  if (is_packed_layout(packed, {O / kCols, KH, KW, C, kCols})) {
     wp = packed->ptr<const float>();
   } else {
     // Kernels run on one thread at a time: one buffer for the packed weights serves every call, 64-byte

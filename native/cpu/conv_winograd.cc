@@ -124,7 +124,7 @@ void output_tile(const float* m, int64_t ms, const float* __restrict__ bias, flo
 }  // namespace
 
 bool conv2d_winograd(const TensorArg& out, const TensorArg& in, const TensorArg& w, const TensorArg* bias,
-                     const ConvParams& p, bool data_gradient, bool relu) {
+                     const ConvParams& p, bool data_gradient, bool relu, const TensorArg* transformed) {
   if (in.dtype != DType::float32 || out.dtype != DType::float32 || w.dtype != DType::float32) return false;
   if (in.ndim != 4 || out.ndim != 4 || w.ndim != 4 || w.shape[2] != 3 || w.shape[3] != 3 || !w.is_contiguous()) return false;
   if (p.sh != 1 || p.sw != 1 || p.ph != 1 || p.pw != 1 || p.dh != 1 || p.dw != 1 || p.groups != 1) return false;
@@ -139,19 +139,25 @@ bool conv2d_winograd(const TensorArg& out, const TensorArg& in, const TensorArg&
   if (OC % kCols != 0 || IC < 16 || IC * OC > 256 * 256) return false;
   if (bias && (bias->dtype != DType::float32 || bias->numel != OC || !bias->is_contiguous())) return false;
 
-  const float* wt = w.ptr<const float>();
-  const int64_t wC = w.shape[1];
-  // Kernels run on one thread at a time: one buffer for the transformed weights serves every call.
-  static std::vector<float> u_buffer;
-  float* const u = gemm::aligned_floats(u_buffer, static_cast<size_t>(16 * IC * OC));
-  if (data_gradient) {
-    transform_weights(u, IC, OC, [&](int64_t oc, int64_t ic, int i, int j) {
-      return wt[((ic * wC + oc) * 3 + (2 - i)) * 3 + (2 - j)];
-    });
+  const float* u;
+  if (!data_gradient && is_packed_layout(transformed, {16, OC / kCols, IC, kCols})) {
+    u = transformed->ptr<const float>();
   } else {
-    transform_weights(u, IC, OC, [&](int64_t oc, int64_t ic, int i, int j) {
-      return wt[((oc * wC + ic) * 3 + i) * 3 + j];
-    });
+    const float* wt = w.ptr<const float>();
+    const int64_t wC = w.shape[1];
+    // Kernels run on one thread at a time: one buffer for the transformed weights serves every call.
+    static std::vector<float> u_buffer;
+    float* const fresh = gemm::aligned_floats(u_buffer, static_cast<size_t>(16 * IC * OC));
+    if (data_gradient) {
+      transform_weights(fresh, IC, OC, [&](int64_t oc, int64_t ic, int i, int j) {
+        return wt[((ic * wC + oc) * 3 + (2 - i)) * 3 + (2 - j)];
+      });
+    } else {
+      transform_weights(fresh, IC, OC, [&](int64_t oc, int64_t ic, int i, int j) {
+        return wt[((oc * wC + ic) * 3 + i) * 3 + j];
+      });
+    }
+    u = fresh;
   }
 
   const int64_t TH = (H + 1) / 2, TW = (W + 1) / 2, tiles = N * TH * TW;
@@ -218,7 +224,8 @@ bool conv2d_winograd(const TensorArg& out, const TensorArg& in, const TensorArg&
 
 #else
 
-bool conv2d_winograd(const TensorArg&, const TensorArg&, const TensorArg&, const TensorArg*, const ConvParams&, bool, bool) {
+bool conv2d_winograd(const TensorArg&, const TensorArg&, const TensorArg&, const TensorArg*, const ConvParams&, bool, bool,
+                     const TensorArg*) {
   return false;  // built without AVX2 and FMA: oneDNN's kernels run instead
 }
 

@@ -72,14 +72,21 @@ export function convBn(conv: Module, bn: Module, x: Tensor, tail: ConvBnTail = {
       folded.weightBf16 ??= noGrad(() => keep(toDType(folded.weight, 'bfloat16')));
       weight = folded.weightBf16;
       if (x.dtype !== 'bfloat16') x = toDType(x, 'bfloat16');
-    } else {
-      if (folded.packed === undefined) folded.packed = noGrad(() => { const p = packConvWeight(folded.weight, c.groups); return p && keep(p); });
-      packedWeight = folded.packed;
     }
-    return conv2dInference(x, weight, folded.bias, {
+    const geometry = {
       stride: c.stride as [number, number], padding: padding as [number, number],
       dilation: c.dilation as [number, number], groups: c.groups,
-    }, { residual, relu: relu !== null, packedWeight });
+    };
+    if (!cpuAutocast.enabled) {
+      if (folded.packed === undefined) {
+        folded.packed = noGrad(() => tidy(() => {
+          const p = packConvWeight(folded.weight, geometry, { residual: residual !== null });
+          return p && keep(p);
+        }));
+      }
+      packedWeight = folded.packed;
+    }
+    return conv2dInference(x, weight, folded.bias, geometry, { residual, relu: relu !== null, packedWeight });
   }
   if (isPlainBatchNorm(bn) && (relu === null || isPlainRelu(relu))) {
     // The add and ReLU join the batch norm's pass (its no-gradient path runs them in one loop).

@@ -7,6 +7,7 @@ import * as k from '../backend/kernels.js';
 import type { ConvGeometry } from '../backend/kernels.js';
 import type { Tensor } from '../tensor.js';
 import { channelsLastStrides, denseLayoutLike, formatShape, sameShape } from '../layout.js';
+import { tensor } from './creation.js';
 import { empty, emptyChannelsLast, needsGrad, record } from './dispatch.js';
 import { contiguous, toDType } from './views.js';
 
@@ -91,18 +92,27 @@ export function conv2dInference(
 }
 
 /**
- * A float32 weight [O, C, KH, KW] in the layout the native unfolded-rows convolution reads, [O/16, KH, KW, C, 16]
- * (panels of 16 output channels), for conv2dInference's `packedWeight`: weights that stay unchanged over many
- * calls (folded eval-mode Conv-BN) are packed once instead of per call. Null where that path cannot take them
- * (O not a multiple of 16, grouped, not float32).
+ * A float32 weight [O, C, KH, KW] prepared once for conv2dInference's `packedWeight`, for weights that stay
+ * unchanged over many calls (folded eval-mode Conv-BN): the native kernel then skips preparing it per call.
+ * 3x3 convolutions that run on Winograd's F(2x2, 3x3) get U = G w G^T laid out as [16, O/16, C, 16]
+ * (computed in float64); the others the unfolded-rows layout [O/16, KH, KW, C, 16] (panels of 16 output
+ * channels). Null where neither path takes the weight. The rules mirror native/cpu/conv_winograd.cc and
+ * conv_forward_gemm.cc; a weight prepared for the other path is ignored there (and prepared per call).
  *
  * @example
- * const packed = torch.noGrad(() => packConvWeight(foldedWeight)); // keep it as long as foldedWeight
+ * const packed = torch.noGrad(() => packConvWeight(foldedWeight, geometry, { residual: false }));
  */
-export function packConvWeight(weight: Tensor, groups = 1): Tensor | null {
+export function packConvWeight(weight: Tensor, opts: Conv2dOptions, post: { residual: boolean }): Tensor | null {
+  if (weight.ndim !== 4 || weight.dtype !== 'float32' || opts.groups !== 1) return null;
   const [O, C, KH, KW] = weight.shape;
-  if (weight.ndim !== 4 || weight.dtype !== 'float32' || groups !== 1 || O % 16 !== 0 || C < 8) return null;
-  return weight.reshape([O / 16, 16, C, KH, KW]).permute([0, 3, 4, 2, 1]).contiguous();
+  if (O % 16 !== 0 || C < 8 || opts.dilation.some((d) => d !== 1)) return null;
+  const winograd = KH === 3 && KW === 3 && opts.stride.every((s) => s === 1) && opts.padding.every((p) => p === 1) &&
+    C >= 16 && C * O <= 256 * 256 && !post.residual;
+  if (!winograd) return weight.reshape([O / 16, 16, C, KH, KW]).permute([0, 3, 4, 2, 1]).contiguous();
+  // U[o, c] = G g G^T for each 3x3 filter g, G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]].
+  const g = tensor([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], { dtype: 'float64' });
+  const u = g.matmul(toDType(weight, 'float64')).matmul(g.t()); // [O, C, 4, 4]
+  return toDType(u.reshape([O / 16, 16, C, 16]).permute([3, 0, 2, 1]).contiguous(), 'float32');
 }
 
 /** Validates conv2d's operands (PyTorch's messages) and returns the output shape [N, O, OH, OW]. */

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
 import { nn, type Tensor } from '../../src/index.js';
-import { conv2dInference } from '../../src/ops/conv.js';
+import { conv2dInference, packConvWeight } from '../../src/ops/conv.js';
 import { fromFixture, loadFixture, type EncodedTensor } from '../helpers.js';
 
 const F = nn.functional;
@@ -50,5 +50,25 @@ for (const c of fixture.cases) {
       : F.conv2d(x, w, b ?? null, { stride, padding });
     const units = roundingUnits(y, c.output, c.outputAbs);
     assert.ok(units <= UNITS, `${units.toFixed(2)} rounding units`);
+  }));
+
+  test(`conv2d ${c.name} with weights packed once (packConvWeight): the same output`, () => torch.tidy(() => {
+    const [x, w, b] = c.inputs.map((e) => fromFixture(e));
+    const geometry = {
+      stride: [c.stride, c.stride] as [number, number], padding: [c.padding, c.padding] as [number, number],
+      dilation: [1, 1] as [number, number], groups: 1,
+    };
+    const residual = c.residual ? fromFixture(c.residual) : null;
+    const packed = packConvWeight(w, geometry, { residual: residual !== null })!;
+    const [O, C, KH, KW] = w.shape;
+    assert.deepEqual(packed.shape, [O / 16, KH, KW, C, 16]);
+    const run = (packedWeight: typeof packed | null) =>
+      torch.noGrad(() => conv2dInference(x, w, b ?? null, geometry, { residual, relu: residual !== null, packedWeight }));
+    // The same products in the same order: bit-identical to packing per call.
+    assert.deepEqual(run(packed).dataSync(), run(null).dataSync());
+    // The kernel reads the given packing (not its own): zero weights leave relu?(bias + residual).
+    let expected = (b ? b.view(1, O, 1, 1) : torch.zeros([1, O, 1, 1])).expand(run(packed).shape);
+    if (residual) expected = expected.add(residual).relu();
+    assert.deepEqual(run(torch.zerosLike(packed)).contiguous().dataSync(), expected.contiguous().dataSync());
   }));
 }

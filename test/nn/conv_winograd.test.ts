@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
 import { nn, type Tensor } from '../../src/index.js';
+import { conv2dInference, packConvWeight } from '../../src/ops/conv.js';
 import { fromFixture, loadFixture, type EncodedTensor } from '../helpers.js';
 
 const F = nn.functional;
@@ -58,5 +59,22 @@ for (const c of fixture.cases) {
       assert.ok(out <= UNITS, `${path} output: ${out.toFixed(2)} rounding units`);
       assert.ok(grad <= UNITS, `${path} input gradient: ${grad.toFixed(2)} rounding units`);
     }
+  }));
+}
+
+for (const c of fixture.cases) {
+  test(`conv2d 3x3 (${c.name}) with weights transformed once (packConvWeight): output within ${UNITS} rounding units`, () => torch.tidy(() => {
+    const [x, w, b] = c.inputs.map((e) => fromFixture(e));
+    const geometry = { stride: [1, 1] as [number, number], padding: [1, 1] as [number, number], dilation: [1, 1] as [number, number], groups: 1 };
+    const packed = packConvWeight(w, geometry, { residual: false })!;
+    const [O, C] = w.shape;
+    assert.deepEqual(packed.shape, [16, O / 16, C, 16]);
+    const y = torch.noGrad(() => conv2dInference(x, w, b ?? null, geometry, { packedWeight: packed }));
+    const units = roundingUnits(y, c.output, c.outputAbs);
+    assert.ok(units <= UNITS, `${units.toFixed(2)} rounding units`);
+    // The kernel reads the given transform (not its own): zero weights leave only the bias.
+    const biasOnly = torch.noGrad(() => conv2dInference(x, w, b ?? null, geometry, { packedWeight: torch.zerosLike(packed) }));
+    const expected = b ? b.view(1, O, 1, 1).expand(biasOnly.shape) : torch.zerosLike(biasOnly);
+    assert.deepEqual(biasOnly.contiguous().dataSync(), expected.contiguous().dataSync());
   }));
 }

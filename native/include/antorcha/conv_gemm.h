@@ -1,6 +1,7 @@
 // Convolution passes computed as matrix products over unfolded input patches (im2col + GEMM).
 #pragma once
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 
 #include "tensor_arg.h"
@@ -17,6 +18,17 @@ struct ConvParams {
     for (int64_t v : {sh, sw, ph, pw, dh, dw, groups}) k += ',' + std::to_string(v);
   }
 };
+
+// Whether `packed` (or null) is a contiguous float32 tensor of exactly `shape`: a weight prepared once by the
+// caller (ops/conv.ts packConvWeight) in the layout one of the native paths reads.
+inline bool is_packed_layout(const TensorArg* packed, std::initializer_list<int64_t> shape) {
+  if (!packed || packed->dtype != DType::float32 || packed->ndim != static_cast<int>(shape.size()) || !packed->is_contiguous())
+    return false;
+  int d = 0;
+  for (int64_t n : shape)
+    if (packed->shape[d++] != n) return false;
+  return true;
+}
 
 // Weight (and bias) gradient of a float32 2-D convolution whose output gradient is channels-last and dense.
 // Returns false, touching nothing, when the case is not one this path takes (the caller then uses oneDNN).
