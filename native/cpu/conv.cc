@@ -1,4 +1,6 @@
-// 2-D convolution forward and backward on oneDNN. Activations are described to oneDNN by their strides, so
+// 2-D convolution forward and backward. float32 passes go to the library's own paths where they take the case
+// (Winograd for 3x3 stride-1, unfolded rows times packed weights for other forward passes, im2col + sgemm for
+// weight gradients), everything else to oneDNN. Activations are described to oneDNN by their strides, so
 // channels-last tensors (the layout antorcha's CNN ops produce) run without reorders; weights are reordered
 // into the layout the primitive wants with cached reorder primitives.
 #include <string>
@@ -111,6 +113,7 @@ void k_conv2d(ArgReader& r) {
       if (residual.shape[d] != out.shape[d]) fail("conv2d: the residual's shape must equal the output's");
   }
   if (out.numel == 0) return;
+  // A weight the caller prepared once (eval-mode folded weights) in the layout of one of the own paths.
   const TensorArg* prepared = has_packed ? &packed : nullptr;
   if (!has_residual && conv2d_winograd(out, in, w, has_bias ? &bias : nullptr, p, false, relu, prepared)) return;
   if (conv2d_forward_gemm(out, in, w, has_bias ? &bias : nullptr, has_residual ? &residual : nullptr, relu, p, prepared))
