@@ -63,3 +63,18 @@ export function relativeError(a: Tensor, b: Tensor): number {
   const d = a.double().sub(b.double());
   return Math.sqrt(d.mul(d).sum().item() / b.double().mul(b.double()).sum().item());
 }
+
+/**
+ * Whether this CPU runs the library's own AVX2 convolution kernels (Winograd, unfolded rows): AVX2 and FMA
+ * without AVX-512, where oneDNN's kernels are no wider (native/cpu/dnnl_context.cc own_avx2_kernels).
+ */
+export function ownAvx2Kernels(): boolean {
+  let flags = '';
+  try {
+    flags = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('flags')) ?? '';
+  } catch {
+    return false;
+  }
+  const has = (f: string) => new RegExp(`\\b${f}\\b`).test(flags);
+  return has('avx2') && has('fma') && !has('avx512f') && !process.env.ONEDNN_MAX_CPU_ISA;
+}

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "antorcha/conv_gemm.h"
+#include "antorcha/dnnl_context.h"
 #include "antorcha/gemm_kernel.h"
 #include "antorcha/parallel.h"
 
@@ -22,8 +23,10 @@ namespace {
 using gemm::kCols;
 using gemm::kRows;
 
-constexpr int64_t kDepthBlock = 512;  // K slice per pass: a 16-column panel slice is 32 KiB
-constexpr int64_t kRowBlock = 96;     // rows per block: a row block's K slice (96 KiB) stays in L2
+// K slice per pass (a 16-column panel's slice, 32 KiB, streams from L2 over a row block's tiles; 256 and
+// 1024 measured no better) and rows per block (a row block's K slice, up to 192 KiB, stays in L2).
+constexpr int64_t kDepthBlock = 512;
+constexpr int64_t kRowBlock = 96;
 
 // Whether t's rows (pixels in n, h, w order) are dense runs of its channels: a row-major [pixels x C] matrix.
 bool rows_dense(const TensorArg& t) {
@@ -75,6 +78,7 @@ void unfold_block(const TensorArg& in, int64_t KW, int64_t OH, int64_t OW, const
 
 bool conv2d_forward_gemm(const TensorArg& out, const TensorArg& in, const TensorArg& w, const TensorArg* bias,
                          const TensorArg* residual, bool relu, const ConvParams& p, const TensorArg* packed) {
+  if (!own_avx2_kernels()) return false;
   if (in.dtype != DType::float32 || out.dtype != DType::float32 || w.dtype != DType::float32) return false;
   if (p.groups != 1 || p.dh != 1 || p.dw != 1 || !w.is_contiguous() || out.numel == 0) return false;
   const int64_t C = in.shape[1], O = out.shape[1], OH = out.shape[2], OW = out.shape[3];
@@ -100,9 +104,9 @@ bool conv2d_forward_gemm(const TensorArg& out, const TensorArg& in, const Tensor
   const bool direct = KH == 1 && KW == 1 && p.sh == 1 && p.sw == 1 && p.ph == 0 && p.pw == 0 && rows_dense(in);
   const int64_t passes = (K + kDepthBlock - 1) / kDepthBlock, depth_block = (K + passes - 1) / passes;
   // Work items are (row block, group of 16-column panels), taken one at a time by the threads. About
-  // kRowBlock rows per block; small row counts (the last stage's 7x7 maps) split the columns too, so that
-  // there are several items per thread to balance.
-  // Row blocks are whole 6-row tiles (a 1-row remainder tile runs at a sixth of the speed).
+  // kRowBlock rows per block, in whole 6-row tiles (a 1-row remainder tile runs at a sixth of the speed);
+  // small row counts (the last stage's 7x7 maps) split the columns too, so that there are several items
+  // per thread to balance.
   const int64_t even_split = (M + kRowBlock - 1) / kRowBlock;
   const int64_t row_block = ((M + even_split - 1) / even_split + kRows - 1) / kRows * kRows;
   const int64_t row_blocks = (M + row_block - 1) / row_block;

@@ -18,6 +18,7 @@
 #endif
 
 #include "antorcha/conv_winograd.h"
+#include "antorcha/dnnl_context.h"
 #include "antorcha/gemm_kernel.h"
 #include "antorcha/parallel.h"
 
@@ -125,6 +126,7 @@ void output_tile(const float* m, int64_t ms, const float* __restrict__ bias, flo
 
 bool conv2d_winograd(const TensorArg& out, const TensorArg& in, const TensorArg& w, const TensorArg* bias,
                      const ConvParams& p, bool data_gradient, bool relu, const TensorArg* transformed) {
+  if (!own_avx2_kernels()) return false;
   if (in.dtype != DType::float32 || out.dtype != DType::float32 || w.dtype != DType::float32) return false;
   if (in.ndim != 4 || out.ndim != 4 || w.ndim != 4 || w.shape[2] != 3 || w.shape[3] != 3 || !w.is_contiguous()) return false;
   if (p.sh != 1 || p.sw != 1 || p.ph != 1 || p.pw != 1 || p.dh != 1 || p.dw != 1 || p.groups != 1) return false;

@@ -80,6 +80,14 @@ dnnl::memory::desc strided_md(const TensorArg& t) {
   return dnnl::memory::desc(d, dnnl_type(t.dtype), s);
 }
 
+bool own_avx2_kernels() {
+  static const bool avx2_widest = [] {
+    const dnnl::cpu_isa isa = dnnl::get_effective_cpu_isa();
+    return isa == dnnl::cpu_isa::avx2 || isa == dnnl::cpu_isa::avx2_vnni;
+  }();
+  return avx2_widest;
+}
+
 dnnl::primitive_attr scratchpad_attr() {
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import * as torch from '../../src/index.js';
 import { nn, type Tensor } from '../../src/index.js';
 import { conv2dInference, packConvWeight } from '../../src/ops/conv.js';
-import { fromFixture, loadFixture, type EncodedTensor } from '../helpers.js';
+import { fromFixture, loadFixture, ownAvx2Kernels, type EncodedTensor } from '../helpers.js';
 
 const F = nn.functional;
 
@@ -72,9 +72,11 @@ for (const c of fixture.cases) {
     const y = torch.noGrad(() => conv2dInference(x, w, b ?? null, geometry, { packedWeight: packed }));
     const units = roundingUnits(y, c.output, c.outputAbs);
     assert.ok(units <= UNITS, `${units.toFixed(2)} rounding units`);
-    // The kernel reads the given transform (not its own): zero weights leave only the bias.
-    const biasOnly = torch.noGrad(() => conv2dInference(x, w, b ?? null, geometry, { packedWeight: torch.zerosLike(packed) }));
-    const expected = b ? b.view(1, O, 1, 1).expand(biasOnly.shape) : torch.zerosLike(biasOnly);
-    assert.deepEqual(biasOnly.contiguous().dataSync(), expected.contiguous().dataSync());
+    // Where the own kernels run, they read the given transform (not their own): zero weights leave the bias.
+    if (ownAvx2Kernels()) {
+      const biasOnly = torch.noGrad(() => conv2dInference(x, w, b ?? null, geometry, { packedWeight: torch.zerosLike(packed) }));
+      const expected = b ? b.view(1, O, 1, 1).expand(biasOnly.shape) : torch.zerosLike(biasOnly);
+      assert.deepEqual(biasOnly.contiguous().dataSync(), expected.contiguous().dataSync());
+    }
   }));
 }

@@ -43,6 +43,10 @@ dnnl::primitive_attr scratchpad_attr();
 void append_key(std::string& key, const TensorArg& t);
 dnnl::memory::data_type dnnl_type(DType d);
 
+// Whether the library's own AVX2 kernels (Winograd, the unfolded-rows forward convolution) should run: they
+// were measured against oneDNN's AVX2 kernels; where oneDNN has wider vectors (AVX-512, AMX) it runs instead.
+bool own_avx2_kernels();
+
 // Runs softmax (or log-softmax) through oneDNN; false when oneDNN has no fast implementation for it.
 bool dnnl_softmax(const TensorArg& out, const TensorArg& in, int dim, bool log);
 

@@ -37,7 +37,9 @@ inline void tile(const float* a, int64_t lda, const float* b, int64_t ldb, float
   static_assert(MR >= 1 && MR <= kRows, "1 to 6 rows");
   __m256 l0 = _mm256_setzero_ps(), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0, l4 = l0, h4 = l0,
          l5 = l0, h5 = l0;
-  const float *a0 = a, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda, *a4 = a3 + lda, *a5 = a4 + lda;
+  // Rows past MR are never read; their pointers stay in bounds all the same.
+  const float *a0 = a, *a1 = MR > 1 ? a0 + lda : a0, *a2 = MR > 2 ? a1 + lda : a1, *a3 = MR > 3 ? a2 + lda : a2,
+              *a4 = MR > 4 ? a3 + lda : a3, *a5 = MR > 5 ? a4 + lda : a4;
   if (ep) {
     // The finished tile reads a residual line and writes a C line per row, rows far apart: asking for them
     // now lets the loads from memory overlap the products instead of stalling the epilogue.
