@@ -44,8 +44,8 @@ inline void tile(const float* a, int64_t lda, const float* b, int64_t ldb, float
     // The finished tile reads a residual line and writes a C line per row, rows far apart: asking for them
     // now lets the loads from memory overlap the products instead of stalling the epilogue.
     for (int r = 0; r < MR; ++r) {
-      if (ep->residual) _mm_prefetch(reinterpret_cast<const char*>(ep->residual + r * ep->ldr), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+      if (ep->residual) _mm_prefetch(reinterpret_cast<const char*>(ep->residual + r * ep->ldr), _MM_HINT_T1);
+      _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T1);
     }
   }
 #define ANTORCHA_GEMM_ROW(r)                                   \
