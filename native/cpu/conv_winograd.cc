@@ -136,13 +136,16 @@ bool conv2d_winograd(const TensorArg& out, const TensorArg& in, const TensorArg&
   if ((data_gradient ? w.shape[0] != IC || w.shape[1] != OC : w.shape[0] != OC || w.shape[1] != IC)) return false;
   // Channels-last activations; enough channels that the transforms are cheap next to the products.
   if (in.strides[1] != 1 || out.strides[1] != 1 || in.strides[3] != IC || out.strides[3] != OC) return false;
-  // Up to 256 x 256 channels: beyond, the transformed weights (16 * IC * OC floats) outgrow the caches and
-  // the per-call weight transform outweighs the saving (8x512x7x7 -> 512: 5x slower than oneDNN here).
-  if (OC % kCols != 0 || IC < 16 || IC * OC > 256 * 256) return false;
+  if (OC % kCols != 0 || IC < 16) return false;
+  // Up to 256 x 256 channels, or 512 x 512 with the transformed weights prepared by the caller: beyond
+  // 256 x 256 the per-call weight transform (16 * IC * OC floats written in 16 streams) costs more than the
+  // multiplications save (8x512x7x7 -> 512: 25 ms against 19 for unfolded rows; 12 ms prepared).
+  const bool prepared = !data_gradient && is_packed_layout(transformed, {16, OC / kCols, IC, kCols});
+  if (IC * OC > (prepared ? 512 * 512 : 256 * 256)) return false;
   if (bias && (bias->dtype != DType::float32 || bias->numel != OC || !bias->is_contiguous())) return false;
 
   const float* u;
-  if (!data_gradient && is_packed_layout(transformed, {16, OC / kCols, IC, kCols})) {
+  if (prepared) {
     u = transformed->ptr<const float>();
   } else {
     const float* wt = w.ptr<const float>();
@@ -164,8 +167,14 @@ bool conv2d_winograd(const TensorArg& out, const TensorArg& in, const TensorArg&
 
   const int64_t TH = (H + 1) / 2, TW = (W + 1) / 2, tiles = N * TH * TW;
   // Tiles per block: V and M of a block (16 * tiles * (IC + OC) floats) within about 512 KiB, so that each
-  // block's products reuse the transformed weights (16 * IC * OC floats) over enough tiles.
-  const int64_t per_block = std::max<int64_t>(kRows, std::min<int64_t>(96, (131072 / (16 * (IC + OC))) / kRows * kRows));
+  // block's products reuse the transformed weights (16 * IC * OC floats) over enough tiles. Past 256 x 256
+  // channels that would be a handful of tiles per pass over megabytes of weights: there, blocks of the
+  // tiles split three ways per thread (the 7x7 maps these layers have give 16 tiles an image).
+  int64_t per_block = std::max<int64_t>(kRows, std::min<int64_t>(96, (131072 / (16 * (IC + OC))) / kRows * kRows));
+  if (IC * OC > 256 * 256) {
+    const int64_t share = (tiles + 3 * num_threads() - 1) / (3 * num_threads());
+    per_block = std::clamp<int64_t>((share + kRows - 1) / kRows * kRows, kRows, 96);
+  }
   const int64_t blocks = (tiles + per_block - 1) / per_block;
   const float* x = in.ptr<const float>();
   float* y = out.ptr<float>();

@@ -106,8 +106,9 @@ export function packConvWeight(weight: Tensor, opts: Conv2dOptions, post: { resi
   if (weight.ndim !== 4 || weight.dtype !== 'float32' || opts.groups !== 1) return null;
   const [O, C, KH, KW] = weight.shape;
   if (O % 16 !== 0 || C < 8 || opts.dilation.some((d) => d !== 1)) return null;
+  // Prepared, Winograd takes up to 512 x 512 channels (unprepared only 256 x 256).
   const winograd = KH === 3 && KW === 3 && opts.stride.every((s) => s === 1) && opts.padding.every((p) => p === 1) &&
-    C >= 16 && C * O <= 256 * 256 && !post.residual;
+    C >= 16 && C * O <= 512 * 512 && !post.residual;
   if (!winograd) return weight.reshape([O / 16, 16, C, KH, KW]).permute([0, 3, 4, 2, 1]).contiguous();
   // U[o, c] = G g G^T for each 3x3 filter g, G = [[1, 0, 0], [1/2, 1/2, 1/2], [1/2, -1/2, 1/2], [0, 0, 1]].
   const g = tensor([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], { dtype: 'float64' });

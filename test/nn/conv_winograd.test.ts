@@ -80,3 +80,24 @@ for (const c of fixture.cases) {
     }
   }));
 }
+
+test('conv2d 3x3 past 256 x 256 channels with prepared weights (Winograd in tile blocks): matches the direct path', () => torch.tidy(() => {
+  // 272 -> 256 channels: only prepared weights take Winograd here (unprepared ones the unfolded rows, which
+  // the fixtures above and conv_gemm.test.ts hold to PyTorch). Both within the summation bound of each other.
+  torch.manualSeed(3);
+  const x = torch.randn([2, 272, 5, 7]), w = torch.randn([256, 272, 3, 3]), b = torch.randn([256]);
+  const geometry = { stride: [1, 1] as [number, number], padding: [1, 1] as [number, number], dilation: [1, 1] as [number, number], groups: 1 };
+  const packed = packConvWeight(w, geometry, { residual: false })!;
+  assert.deepEqual(packed.shape, [16, 16, 272, 16]);
+  const [winograd, direct, magnitude] = torch.noGrad(() => [
+    conv2dInference(x, w, b, geometry, { packedWeight: packed }),
+    conv2dInference(x, w, b, geometry, {}),
+    conv2dInference(x.abs(), w.abs(), b.abs(), geometry, {}),
+  ]);
+  const units = winograd.sub(direct).abs().div(magnitude.mul(2 ** -24)).max().item();
+  assert.ok(units <= 2 * UNITS, `${units.toFixed(2)} rounding units apart`);
+  if (ownAvx2Kernels()) {
+    const biasOnly = torch.noGrad(() => conv2dInference(x, w, b, geometry, { packedWeight: torch.zerosLike(packed) }));
+    assert.deepEqual(biasOnly.contiguous().dataSync(), b.view(1, 256, 1, 1).expand(biasOnly.shape).contiguous().dataSync());
+  }
+}));
