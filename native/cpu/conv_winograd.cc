@@ -179,7 +179,6 @@ bool conv2d_winograd(const TensorArg& out, const TensorArg& in, const TensorArg&
   const float* x = in.ptr<const float>();
   float* y = out.ptr<float>();
   const float* b = bias ? bias->ptr<const float>() : nullptr;
-  const float* uu = u;
   const int64_t isn = in.strides[0], ish = in.strides[2], isw = in.strides[3];
   const int64_t osn = out.strides[0], osh = out.strides[2], osw = out.strides[3];
 
@@ -190,43 +189,41 @@ bool conv2d_winograd(const TensorArg& out, const TensorArg& in, const TensorArg&
     static thread_local std::vector<float> v, m, zeros, edge, zero_bias;
     v.resize(static_cast<size_t>(16 * per_block * IC));
     m.resize(static_cast<size_t>(16 * per_block * OC));
-    zeros.assign(static_cast<size_t>(IC), 0.0f);
+    zeros.resize(static_cast<size_t>(IC));  // zero-filled when grown, never written
     edge.resize(static_cast<size_t>(4 * OC));
-    zero_bias.assign(static_cast<size_t>(OC), 0.0f);
-    {
-      const int64_t t0 = blk * per_block, count = std::min(per_block, tiles - t0);
-      // Input transform: V[xi][t][ic] = (Bt d B)[xi], d the 4x4 patch at (2i - 1, 2j - 1), zero outside.
-      for (int64_t t = 0; t < count; ++t) {
-        const int64_t g = t0 + t, n = g / (TH * TW), ti = (g / TW) % TH, tj = g % TW;
-        const float* d[4][4];
-        for (int a = 0; a < 4; ++a)
-          for (int c = 0; c < 4; ++c) {
-            const int64_t yy = 2 * ti - 1 + a, xx = 2 * tj - 1 + c;
-            d[a][c] = (yy < 0 || yy >= H || xx < 0 || xx >= W) ? zeros.data() : x + n * isn + yy * ish + xx * isw;
-          }
-        input_tile(d, v.data() + t * IC, per_block * IC, IC);
-      }
-      for (int xi = 0; xi < 16; ++xi)
-        block_product(v.data() + xi * per_block * IC, uu + xi * IC * OC, m.data() + xi * per_block * OC, count, IC, OC);
-      // Output transform: Y = At M A (rows m0 + m1 + m2, m1 - m2 - m3), plus the bias, inside the image only.
-      const int64_t ms = per_block * OC;
-      for (int64_t t = 0; t < count; ++t) {
-        const int64_t g = t0 + t, n = g / (TH * TW), ti = (g / TW) % TH, tj = g % TW;
-        const float* mt = m.data() + t * OC;
-        const bool whole = 2 * ti + 1 < H && 2 * tj + 1 < W;
-        float* y00 = whole ? y + n * osn + 2 * ti * osh + 2 * tj * osw : edge.data();
-        float* y01 = whole ? y00 + osw : edge.data() + OC;
-        float* y10 = whole ? y00 + osh : edge.data() + 2 * OC;
-        float* y11 = whole ? y00 + osh + osw : edge.data() + 3 * OC;
-        if (relu) output_tile<true>(mt, ms, b ? b : zero_bias.data(), y00, y01, y10, y11, OC);
-        else output_tile<false>(mt, ms, b ? b : zero_bias.data(), y00, y01, y10, y11, OC);
-        if (!whole) {  // a tile over the bottom or right edge: only the outputs inside the image
-          for (int a = 0; a < 2; ++a)
-            for (int c = 0; c < 2; ++c) {
-              const int64_t yy = 2 * ti + a, xx = 2 * tj + c;
-              if (yy < H && xx < W) std::memcpy(y + n * osn + yy * osh + xx * osw, edge.data() + (a * 2 + c) * OC, OC * sizeof(float));
-            }
+    zero_bias.resize(static_cast<size_t>(OC));
+    const int64_t t0 = blk * per_block, count = std::min(per_block, tiles - t0);
+    // Input transform: V[xi][t][ic] = (Bt d B)[xi], d the 4x4 patch at (2i - 1, 2j - 1), zero outside.
+    for (int64_t t = 0; t < count; ++t) {
+      const int64_t g = t0 + t, n = g / (TH * TW), ti = (g / TW) % TH, tj = g % TW;
+      const float* d[4][4];
+      for (int a = 0; a < 4; ++a)
+        for (int c = 0; c < 4; ++c) {
+          const int64_t yy = 2 * ti - 1 + a, xx = 2 * tj - 1 + c;
+          d[a][c] = (yy < 0 || yy >= H || xx < 0 || xx >= W) ? zeros.data() : x + n * isn + yy * ish + xx * isw;
         }
+      input_tile(d, v.data() + t * IC, per_block * IC, IC);
+    }
+    for (int xi = 0; xi < 16; ++xi)
+      block_product(v.data() + xi * per_block * IC, u + xi * IC * OC, m.data() + xi * per_block * OC, count, IC, OC);
+    // Output transform: Y = At M A (rows m0 + m1 + m2, m1 - m2 - m3), plus the bias, inside the image only.
+    const int64_t ms = per_block * OC;
+    for (int64_t t = 0; t < count; ++t) {
+      const int64_t g = t0 + t, n = g / (TH * TW), ti = (g / TW) % TH, tj = g % TW;
+      const float* mt = m.data() + t * OC;
+      const bool whole = 2 * ti + 1 < H && 2 * tj + 1 < W;
+      float* y00 = whole ? y + n * osn + 2 * ti * osh + 2 * tj * osw : edge.data();
+      float* y01 = whole ? y00 + osw : edge.data() + OC;
+      float* y10 = whole ? y00 + osh : edge.data() + 2 * OC;
+      float* y11 = whole ? y00 + osh + osw : edge.data() + 3 * OC;
+      if (relu) output_tile<true>(mt, ms, b ? b : zero_bias.data(), y00, y01, y10, y11, OC);
+      else output_tile<false>(mt, ms, b ? b : zero_bias.data(), y00, y01, y10, y11, OC);
+      if (!whole) {  // a tile over the bottom or right edge: only the outputs inside the image
+        for (int a = 0; a < 2; ++a)
+          for (int c = 0; c < 2; ++c) {
+            const int64_t yy = 2 * ti + a, xx = 2 * tj + c;
+            if (yy < H && xx < W) std::memcpy(y + n * osn + yy * osh + xx * osw, edge.data() + (a * 2 + c) * OC, OC * sizeof(float));
+          }
       }
     }
   });
