@@ -17,7 +17,9 @@ import { classesSlice, fashionResNet18, freezeAndReplaceHead, pretrainAugmentati
 import { loadFashionMnist } from './fashion_data.js';
 import { readJsonl, type MetricsRecord } from '../utils/metrics.js';
 import type { ProgressStream } from '../utils/progress.js';
-import { endEpoch, epochLine, evaluate, freeAll, round, runFiles, startMetrics, trainEpoch, type RunFiles } from './train_loop.js';
+import {
+  ampRegion, endEpoch, epochLine, evaluate, freeAll, round, runFiles, startMetrics, trainEpoch, type AmpOption, type RunFiles,
+} from './train_loop.js';
 
 export interface FinetuneOptions {
   /** A state dict of the backbone (fashionResNet18 with 5 classes) to start from; default: pre-train one. */
@@ -38,6 +40,8 @@ export interface FinetuneOptions {
   testLimit?: number;
   /** Also train the head on a randomly initialised frozen backbone and report both accuracies. */
   baseline?: boolean;
+  /** 'bf16': forward passes and losses (both phases, and evaluation) under CPU autocast to bfloat16. */
+  amp?: AmpOption;
   stdout?: ProgressStream;
 }
 
@@ -58,14 +62,17 @@ function score(logits: Tensor, y: Tensor): [number, number] {
 }
 
 /**
- * One supervised step on the parameters `optimizer` holds, on the batch transformed by `augment` when given;
- * returns the batch's loss and hits.
+ * One supervised step on the parameters `optimizer` holds, on the batch transformed by `augment` when given,
+ * its forward pass and loss in `region` (autocast with --amp); returns the batch's loss and hits.
  */
-function stepper(model: nn.Module, optimizer: optim.Optimizer, augment?: transforms.Compose) {
+function stepper(model: nn.Module, optimizer: optim.Optimizer, region: <T>(fn: () => T) => T, augment?: transforms.Compose) {
   const criterion = new nn.CrossEntropyLoss();
   return (x: Tensor, y: Tensor): [number, number] => {
-    const logits = model.forward(augment === undefined ? x : augment.forwardBatch(x) as Tensor) as Tensor;
-    const loss = criterion.forward(logits, y);
+    const input = augment === undefined ? x : augment.forwardBatch(x) as Tensor;
+    const [logits, loss] = region(() => {
+      const out = model.forward(input) as Tensor;
+      return [out, criterion.forward(out, y)];
+    });
     optimizer.zeroGrad();
     loss.backward();
     optimizer.step();
@@ -87,6 +94,7 @@ export async function finetune(options: FinetuneOptions = {}): Promise<FinetuneR
   const batchSize = options.batchSize ?? 64;
   const lr = options.lr ?? 1e-3;
   const epochs = options.epochs ?? 3;
+  const autocast = ampRegion(options.amp);
   const files = { ...runFiles(out), backbone: join(out, 'backbone.pth') };
   if (options.threads !== undefined) torch.setNumThreads(options.threads);
   mkdirSync(out, { recursive: true });
@@ -104,7 +112,7 @@ export async function finetune(options: FinetuneOptions = {}): Promise<FinetuneR
     const loader = (x: Tensor, y: Tensor, generator: Generator) => new DataLoader(new TensorDataset(x, y), { batchSize, shuffle: true, generator });
     say(`antorcha: transfer learning on Fashion-MNIST: backbone classes 0-4 (${xA.shape[0].toLocaleString('en-US')} images), `
       + `head classes 5-9 (${xB.shape[0].toLocaleString('en-US')} images), batch ${batchSize}, Adam lr ${lr}, `
-      + `CPU with ${torch.getNumThreads()} thread(s)`);
+      + `CPU with ${torch.getNumThreads()} thread(s)` + (options.amp === 'bf16' ? ', autocast bfloat16' : ''));
 
     torch.manualSeed(seed);
     if (options.backbone === undefined) {
@@ -112,11 +120,11 @@ export async function finetune(options: FinetuneOptions = {}): Promise<FinetuneR
       const opt = keepOpt(new optim.Adam(net.parameters(), { lr }));
       const generator = new Generator(seed);
       const pretrainEpochs = options.pretrainEpochs ?? 3;
-      const step = stepper(net, opt, pretrainAugmentation(xA.shape[3]));
+      const step = stepper(net, opt, autocast, pretrainAugmentation(xA.shape[3]));
       for (let epoch = 1; epoch <= pretrainEpochs; epoch++) {
         const label = `backbone ${epoch}/${pretrainEpochs}`;
         const totals = trainEpoch(loader(xA, yA, generator), step, { stream: stdout, label, unit: 'img' });
-        say(epochLine(label, totals, evaluate(net, tA, uA, EVAL_BATCH, score), 'img'));
+        say(epochLine(label, totals, autocast(() => evaluate(net, tA, uA, EVAL_BATCH, score)), 'img'));
       }
       torch.tidy(() => torch.save(net.stateDict(), files.backbone));
       say(`saved the backbone to ${files.backbone}`);
@@ -135,8 +143,8 @@ export async function finetune(options: FinetuneOptions = {}): Promise<FinetuneR
     let accuracy = NaN;
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const label = `head ${epoch}/${epochs}`;
-      const totals = trainEpoch(loader(xB, yB, generator), stepper(model, optimizer), { stream: stdout, label, unit: 'img' });
-      const test = evaluate(model, tB, uB, EVAL_BATCH, score);
+      const totals = trainEpoch(loader(xB, yB, generator), stepper(model, optimizer, autocast), { stream: stdout, label, unit: 'img' });
+      const test = autocast(() => evaluate(model, tB, uB, EVAL_BATCH, score));
       accuracy = test.accuracy;
       say(epochLine(label, totals, test, 'img'));
       await endEpoch(out, files, () => ({ model: model.fc.stateDict(), optimizer: optimizer.stateDict(), epoch }), {
@@ -154,8 +162,8 @@ export async function finetune(options: FinetuneOptions = {}): Promise<FinetuneR
       const gen = new Generator(seed + 1);
       for (let epoch = 1; epoch <= epochs; epoch++) {
         const label = `baseline ${epoch}/${epochs}`;
-        const totals = trainEpoch(loader(xB, yB, gen), stepper(random, opt), { stream: stdout, label, unit: 'img' });
-        const test = evaluate(random, tB, uB, EVAL_BATCH, score);
+        const totals = trainEpoch(loader(xB, yB, gen), stepper(random, opt, autocast), { stream: stdout, label, unit: 'img' });
+        const test = autocast(() => evaluate(random, tB, uB, EVAL_BATCH, score));
         baselineAccuracy = test.accuracy;
         say(epochLine(label, totals, test, 'img'));
       }

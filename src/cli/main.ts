@@ -35,10 +35,11 @@ Options of train and train spam:
   --resume          continue from DIR/checkpoint.safetensors (model, optimizer, epoch, shuffling state)
   --limit N         use only N training images or messages (quick runs)
   --test-limit N    use only N test images or messages
+  --amp bf16        mixed precision: forward pass and loss under autocast in bfloat16 (weights stay float32;
+                    also for finetune)
 
 Options of train only:
   --data DIR        folder with the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist)
-  --amp bf16        mixed precision: forward pass and loss under autocast in bfloat16 (weights stay float32)
 
 Options of train spam only:
   --model M         lstm (SentimentLSTM, default) or rnn (SimpleRNN)
@@ -73,10 +74,11 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   train: ['epochs', 'batch-size', 'lr', 'seed', 'out', 'resume', 'data', 'limit', 'test-limit', 'threads', 'amp'],
   'train spam': [
     'epochs', 'batch-size', 'lr', 'seed', 'out', 'resume', 'limit', 'test-limit', 'threads',
-    'model', 'max-length', 'vocab-size', 'min-freq', 'export-data',
+    'model', 'max-length', 'vocab-size', 'min-freq', 'export-data', 'amp',
   ],
   finetune: [
     'epochs', 'pretrain-epochs', 'backbone', 'baseline', 'batch-size', 'lr', 'seed', 'out', 'data', 'limit', 'test-limit', 'threads',
+    'amp',
   ],
   demo: ['steps', 'seed', 'threads'],
   version: [],
@@ -188,7 +190,7 @@ async function main(argv: string[]): Promise<number> {
       minFreq: integerOption(values['min-freq'], 'min-freq', 1),
       limit: integerOption(values.limit, 'limit', 1),
       testLimit: integerOption(values['test-limit'], 'test-limit', 1),
-      seed, threads, out: values.out, resume: values.resume, exportData: values['export-data'],
+      seed, threads, out: values.out, resume: values.resume, exportData: values['export-data'], amp: ampOption(values.amp),
     };
     if (textOptions.exportData === '') throw new UsageError('--export-data expects a file name');
     if (textOptions.resume && textOptions.exportData !== undefined) throw new UsageError('--export-data cannot be combined with --resume');
@@ -222,6 +224,7 @@ async function main(argv: string[]): Promise<number> {
       limit: integerOption(values.limit, 'limit', 1),
       testLimit: integerOption(values['test-limit'], 'test-limit', 1),
       seed, threads, out: values.out, data: values.data, backbone: values.backbone, baseline: values.baseline,
+      amp: ampOption(values.amp),
     };
     if (finetuneOptions.backbone === '') throw new UsageError('--backbone expects a file name');
     const { finetune } = await import('./finetune.js');

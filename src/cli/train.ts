@@ -19,7 +19,8 @@ import { loadFashionMnist, type FashionMnistTensors } from './fashion_data.js';
 import { readJsonl, type MetricsRecord } from '../utils/metrics.js';
 import type { ProgressStream } from '../utils/progress.js';
 import {
-  endEpoch, epochLine, evaluate, freeAll, loadCheckpoint, resumeFrom, round, runFiles, startMetrics, trainEpoch, writeCharts, type RunFiles,
+  ampRegion, endEpoch, epochLine, evaluate, freeAll, loadCheckpoint, resumeFrom, round, runFiles, startMetrics, trainEpoch, writeCharts,
+  type RunFiles,
 } from './train_loop.js';
 
 export { CheckpointNotFoundError } from './train_loop.js';
@@ -98,8 +99,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   const limit = options.limit ?? ckpt?.options.limit ?? undefined;
   const testLimit = options.testLimit ?? ckpt?.options.test_limit ?? undefined;
   const amp = options.amp ?? ckpt?.options.amp ?? null;
-  // The region of a mixed-precision step: bfloat16 products and convolutions, float32 loss (PyTorch's policy).
-  const autocast = <T>(fn: () => T): T => (amp === 'bf16' ? torch.autocast({ deviceType: 'cpu', dtype: 'bfloat16' }, fn) : fn());
+  const autocast = ampRegion(amp);
 
   // Everything below holds native memory, freed in `finally` (kept tensors are not freed by any scope).
   const held: { data?: FashionMnistTensors; model?: SimpleCNN; optimizer?: optim.Adam } = {};

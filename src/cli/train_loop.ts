@@ -12,6 +12,21 @@ import { appendJsonl, readJsonl, writeJsonl, type MetricsRecord } from '../utils
 import { epochProgress, formatDuration, type ProgressStream } from '../utils/progress.js';
 import { writeTrainingCharts, type EpochCurvePoint } from '../utils/plot.js';
 
+/** The trainers' `--amp`: the autocast dtype of the forward pass, or none (float32). */
+export type AmpOption = 'bf16' | null | undefined;
+
+/**
+ * The region a mixed-precision step runs its forward pass and loss in: CPU autocast to bfloat16 with `--amp bf16`
+ * (products and convolutions in bfloat16, the loss in float32: PyTorch's policy), else the call itself.
+ *
+ * @example
+ * const region = ampRegion('bf16');
+ * const loss = region(() => criterion.forward(model.forward(x), y));
+ */
+export function ampRegion(amp: AmpOption): <T>(fn: () => T) => T {
+  return (fn) => (amp === 'bf16' ? torch.autocast({ deviceType: 'cpu', dtype: 'bfloat16' }, fn) : fn());
+}
+
 /** The files a run rewrites at the end of every epoch. */
 export interface RunFiles {
   metrics: string;

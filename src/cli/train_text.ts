@@ -31,8 +31,8 @@ import { SimpleRNN } from '../../examples/simple-rnn.js';
 import { readJsonl, type MetricsRecord } from '../utils/metrics.js';
 import type { ProgressStream } from '../utils/progress.js';
 import {
-  CheckpointNotFoundError, resumeFrom, endEpoch, epochLine, evaluate, freeAll, loadCheckpoint, round, runFiles, startMetrics, trainEpoch,
-  writeCharts, type RunFiles,
+  CheckpointNotFoundError, ampRegion, resumeFrom, endEpoch, epochLine, evaluate, freeAll, loadCheckpoint, round, runFiles, startMetrics,
+  trainEpoch, writeCharts, type AmpOption, type RunFiles,
 } from './train_loop.js';
 
 /** The two models of the lesson. */
@@ -70,6 +70,8 @@ export interface TextTrainOptions {
   testLimit?: number;
   /** Write the encoded splits to this JSON file and stop, without training. */
   exportData?: string;
+  /** 'bf16': forward pass and loss under CPU autocast to bfloat16 (on resume, the checkpoint's unless given). */
+  amp?: AmpOption;
   /** The SpamAssassin package folder, where Node's module resolution does not find it. */
   root?: string;
   /** Where lines and the progress bar go (default process.stdout); a TTY gets the redrawn bar. */
@@ -117,7 +119,7 @@ interface TextCheckpoint {
   generator: Uint32Array;
   options: {
     model: TextModelName; batch_size: number; max_length: number; vocab_size: number; min_freq: number;
-    limit: number | null; test_limit: number | null;
+    limit: number | null; test_limit: number | null; amp?: AmpOption;
     /** sha256 of vocab.json's text: a resume refuses a vocabulary that is not the one trained with. */
     vocab_sha256: string;
   };
@@ -236,6 +238,8 @@ export async function trainText(options: TextTrainOptions = {}): Promise<TextTra
     const minFreq = ckpt?.options.min_freq ?? options.minFreq ?? 2;
     const limit = options.limit ?? ckpt?.options.limit ?? undefined;
     const testLimit = options.testLimit ?? ckpt?.options.test_limit ?? undefined;
+    const amp = options.amp ?? ckpt?.options.amp ?? null;
+    const autocast = ampRegion(amp);
     const title = TITLES[modelName];
 
     // Both splits are made first, so a missing package fails before anything is written. The split keeps
@@ -296,7 +300,7 @@ export async function trainText(options: TextTrainOptions = {}): Promise<TextTra
     const count = (n: number) => n.toLocaleString('en-US');
     say(`antorcha: ${title}: ${count(trainData.labels.length)} training and ${count(testData.labels.length)} test messages, `
       + `vocabulary ${count(vocab.length)}, ${maxLength} tokens each, batch ${batchSize}, Adam lr ${optimizer.paramGroups[0].lr}, `
-      + `CPU with ${torch.getNumThreads()} thread(s)`);
+      + `CPU with ${torch.getNumThreads()} thread(s)` + (amp === 'bf16' ? ', autocast bfloat16' : ''));
     if (startEpoch > 1) say(`resuming after epoch ${startEpoch - 1} from ${files.checkpoint}`);
     if (startEpoch > epochs) say(`already trained ${startEpoch - 1} epoch(s); nothing to do (raise --epochs to continue)`);
 
@@ -306,14 +310,16 @@ export async function trainText(options: TextTrainOptions = {}): Promise<TextTra
       // shuffling generator, which is checkpointed: a resumed run then repeats an uninterrupted one.
       torch.manualSeed(generator.nextUint32());
       const totals = trainEpoch(loader, (x, y) => {
-        const output = model.forward(x) as Tensor;
-        const l = criterion.forward(output, y);
+        const [output, l] = autocast(() => {
+          const out = model.forward(x) as Tensor;
+          return [out, criterion.forward(out, y)];
+        });
         optimizer.zeroGrad();
         l.backward();
         optimizer.step();
         return [l.item(), hits(output, y)];
       }, { stream: stdout, label, unit: 'seq' });
-      const test = evaluate(model, testT.tokens, testT.labels, EVAL_BATCH, score);
+      const test = autocast(() => evaluate(model, testT.tokens, testT.labels, EVAL_BATCH, score));
       const record: MetricsRecord = {
         epoch,
         train_loss: totals.loss, train_accuracy: totals.accuracy,
@@ -326,7 +332,7 @@ export async function trainText(options: TextTrainOptions = {}): Promise<TextTra
         model: model.stateDict(), optimizer: optimizer.stateDict(), epoch, seed, generator: generator.getState(),
         options: {
           model: modelName, batch_size: batchSize, max_length: maxLength, vocab_size: vocabSize, min_freq: minFreq,
-          limit: limit ?? null, test_limit: testLimit ?? null, vocab_sha256: sha256(vocabText),
+          limit: limit ?? null, test_limit: testLimit ?? null, amp, vocab_sha256: sha256(vocabText),
         },
       }), record, title);
     }

@@ -226,3 +226,24 @@ test('antorcha train spam --model rnn runs and writes its files; --resume withou
   assert.equal(resume.status, 1);
   assert.match(resume.stderr, /^antorcha: --resume: no checkpoint at .*\n$/);
 });
+
+test('train spam --amp bf16: forward and loss under autocast, float32 weights, amp kept for --resume', { skip }, async () => {
+  for (const model of ['lstm', 'rnn'] as TextModelName[]) {
+    const out = join(scratch, `amp-${model}`);
+    const stdout = capture();
+    const before = torch.memory().numTensors;
+    const { metrics, files } = await trainText({ ...base, model, epochs: 1, out, stdout, amp: 'bf16' });
+    assert.equal(torch.memory().numTensors, before, 'trainText frees every tensor it made');
+    assert.match(stdout.text(), /CPU with \d+ thread\(s\), autocast bfloat16\n/);
+    const m = metrics[0] as Record<string, number>;
+    assert.ok(m.train_loss > 0 && m.train_loss < 5 && m.test_loss > 0 && m.test_loss < 5, JSON.stringify(m));
+    const ckpt = torch.load(files.checkpoint) as { model: Record<string, Tensor>; options: { amp: string } };
+    try {
+      assert.equal(ckpt.options.amp, 'bf16');
+      for (const [name, t] of Object.entries(ckpt.model)) assert.equal(t.dtype, 'float32', name);
+    } finally {
+      torch.dispose(ckpt);
+    }
+    assert.equal(torch.isAutocastCpuEnabled(), false);
+  }
+});

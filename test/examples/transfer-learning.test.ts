@@ -107,3 +107,28 @@ test('antorcha finetune: pre-trains, saves backbone.pth, trains the head on the 
     rmSync(out, { recursive: true, force: true });
   }
 });
+
+test('antorcha finetune --amp bf16: both phases under autocast, says so, frees everything', async () => {
+  const root = makeTinyFashionMnist(128, 64);
+  const out = mkdtempSync(join(tmpdir(), 'finetune-amp-'));
+  const lines: string[] = [];
+  try {
+    const before = torch.memory().numTensors;
+    const result = await finetune({
+      data: root, out, epochs: 1, pretrainEpochs: 1, batchSize: 32, amp: 'bf16',
+      stdout: { write: (s: string) => lines.push(s) },
+    });
+    assert.match(lines.join(''), /CPU with \d+ thread\(s\), autocast bfloat16\n/);
+    const m = result.metrics[0] as Record<string, number>;
+    assert.ok(Number.isFinite(m.train_loss) && m.train_loss > 0 && Number.isFinite(m.test_loss), JSON.stringify(m));
+    // Weights stay float32 (autocast casts per op); the saved backbone too.
+    const state = torch.load(result.files.backbone) as Record<string, Tensor>;
+    assert.equal(state['layer1.0.conv1.weight'].dtype, 'float32');
+    torch.dispose(state);
+    assert.equal(torch.isAutocastCpuEnabled(), false);
+    assert.equal(torch.memory().numTensors, before, 'everything freed');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+    rmSync(out, { recursive: true, force: true });
+  }
+});
