@@ -3,9 +3,9 @@
 
 test/fixtures/conv_winograd.json, for test/nn/conv_winograd.test.ts: 3x3
 convolutions with stride 1, padding 1 and at least 16 channels (the shapes antorcha runs on Winograd's
-F(2x2, 3x3)), computed in float64 from float32 inputs: the output and the input's gradient for
-an output gradient (the weight's gradient runs elsewhere and is checked by the parity tests), and the same
-passes on absolute values (the sums of |terms| that bound rounding errors).
+F(2x2, 3x3)), computed in float64 from float32 inputs: the output and the gradients of the input, the weight
+(with 16 or more input channels, the unfolded-rows product of native/cpu/conv_gemm.cc) and the bias for an
+output gradient, and the same passes on absolute values (the sums of |terms| that bound rounding errors).
 Odd sizes put tiles over the bottom and right edges.
 
 test/fixtures/conv_gemm.json, for test/nn/conv_gemm.test.ts: kernels larger than 1x1 that run as unfolded rows
@@ -33,6 +33,12 @@ def enc(t):
             'data': [float(('%.9g' if single else '%.11g') % v) for v in t.reshape(-1).tolist()]}
 
 
+def enc_bound(t):
+    """A sum of |terms|, only a scale for the rounding bound: 4 significant digits are ample."""
+    t = t.detach().contiguous()
+    return {'shape': list(t.shape), 'dtype': 'float64', 'data': [float('%.4g' % v) for v in t.reshape(-1).tolist()]}
+
+
 cases = []
 for name, (n, cin, cout, h, w, bias) in {
     'no bias, 16 -> 16, 5x7': (2, 16, 16, 5, 7, False),
@@ -45,14 +51,17 @@ for name, (n, cin, cout, h, w, bias) in {
     xd, wd = x.double().requires_grad_(), wt.double().requires_grad_()
     bd = b.double().requires_grad_() if bias else None
     y = F.conv2d(xd, wd, bd, padding=1)
-    y.backward(gy.double())  # the input's gradient
+    y.backward(gy.double())  # the gradients of the input, the weight and the bias
     with torch.no_grad():
         y_abs = F.conv2d(x.double().abs(), wt.double().abs(), b.double().abs() if bias else None, padding=1)
         gx_abs = torch.nn.grad.conv2d_input(x.shape, wt.double().abs(), gy.double().abs(), padding=1)
+        gw_abs = torch.nn.grad.conv2d_weight(x.double().abs(), wt.shape, gy.double().abs(), padding=1)
     cases.append({
         'name': name, 'inputs': [enc(x), enc(wt)] + ([enc(b)] if bias else []), 'gradOutput': enc(gy),
-        'output': enc(y), 'outputAbs': enc(y_abs),
-        'inputGrad': enc(xd.grad), 'inputGradAbs': enc(gx_abs),
+        'output': enc(y), 'outputAbs': enc_bound(y_abs),
+        'inputGrad': enc(xd.grad), 'inputGradAbs': enc_bound(gx_abs),
+        'weightGrad': enc(wd.grad), 'weightGradAbs': enc_bound(gw_abs),
+        **({'biasGrad': enc(bd.grad), 'biasGradAbs': enc_bound(gy.double().abs().sum((0, 2, 3)))} if bias else {}),
     })
 
 
@@ -78,7 +87,7 @@ def gemm_cases():
                 r = torch.randn(y.shape)
                 y, y_abs = torch.relu(y + r.double()), y_abs + r.double().abs()
                 case['residual'] = enc(r)
-        out.append({**case, 'output': enc(y), 'outputAbs': enc(y_abs)})
+        out.append({**case, 'output': enc(y), 'outputAbs': enc_bound(y_abs)})
     return out
 
 

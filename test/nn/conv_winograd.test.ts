@@ -24,6 +24,10 @@ interface WinogradCase {
   outputAbs: EncodedTensor;
   inputGrad: EncodedTensor;
   inputGradAbs: EncodedTensor;
+  weightGrad: EncodedTensor;
+  weightGradAbs: EncodedTensor;
+  biasGrad?: EncodedTensor;
+  biasGradAbs?: EncodedTensor;
 }
 const fixture = loadFixture<{ cases: WinogradCase[] }>('conv_winograd.json');
 
@@ -58,6 +62,19 @@ for (const c of fixture.cases) {
     for (const [path, [out, grad]] of Object.entries(results)) {
       assert.ok(out <= UNITS, `${path} output: ${out.toFixed(2)} rounding units`);
       assert.ok(grad <= UNITS, `${path} input gradient: ${grad.toFixed(2)} rounding units`);
+    }
+  }));
+
+  test(`conv2d 3x3 (${c.name}): weight and bias gradients within ${UNITS} float32 rounding units of |terms|`, () => torch.tidy(() => {
+    // 16 input channels: the weight gradient is the unfolded-rows product (conv_gemm.cc).
+    const [x, w0, b0] = c.inputs.map((e) => fromFixture(e));
+    const w = w0.detach().requiresGrad_(), b = b0 ? b0.detach().requiresGrad_() : null;
+    F.conv2d(x, w, b, { padding: 1 }).backward(fromFixture(c.gradOutput));
+    const units = roundingUnits(w.grad!, c.weightGrad, c.weightGradAbs);
+    assert.ok(units <= UNITS, `weight gradient: ${units.toFixed(2)} rounding units`);
+    if (b) {
+      const bias = roundingUnits(b.grad!, c.biasGrad!, c.biasGradAbs!);
+      assert.ok(bias <= UNITS, `bias gradient: ${bias.toFixed(2)} rounding units`);
     }
   }));
 }
@@ -99,5 +116,25 @@ test('conv2d 3x3 past 256 x 256 channels with prepared weights (Winograd in tile
   if (ownAvx2Kernels()) {
     const biasOnly = torch.noGrad(() => conv2dInference(x, w, b, geometry, { packedWeight: torch.zerosLike(packed) }));
     assert.deepEqual(biasOnly.contiguous().dataSync(), b.view(1, 256, 1, 1).expand(biasOnly.shape).contiguous().dataSync());
+  }
+}));
+
+test('conv2d weight gradient over many pixel chunks (summed by several threads) equals the sum of per-image ones', () => torch.tidy(() => {
+  // 6 images of 10x10: 600 pixels, several chunks of the unfolded-rows product, taken by the threads in turn
+  // and added up at the end; each image alone is one chunk (the path the fixtures above hold to PyTorch).
+  torch.manualSeed(11);
+  const x = torch.randn([6, 16, 10, 10]), w = torch.randn([32, 16, 3, 3]), b = torch.randn([32]), gy = torch.randn([6, 32, 10, 10]);
+  const grads = (xs: Tensor, gys: Tensor, abs = false) => {
+    const wv = (abs ? w.abs() : w).detach().requiresGrad_(), bv = (abs ? b.abs() : b).detach().requiresGrad_();
+    F.conv2d(abs ? xs.abs() : xs, wv, bv, { padding: 1 }).backward(abs ? gys.abs() : gys);
+    return [wv.grad!, bv.grad!];
+  };
+  const [wAll, bAll] = grads(x, gy);
+  const perImage = Array.from({ length: 6 }, (_, n) => grads(x.narrow(0, n, 1), gy.narrow(0, n, 1)));
+  const wSum = perImage.map(([g]) => g).reduce((a, g) => a.add(g)), bSum = perImage.map(([, g]) => g).reduce((a, g) => a.add(g));
+  const [wAbs, bAbs] = grads(x, gy, true);
+  for (const [got, want, scale, name] of [[wAll, wSum, wAbs, 'weight'], [bAll, bSum, bAbs, 'bias']] as const) {
+    const units = got.sub(want).abs().div(scale.mul(2 ** -24)).max().item();
+    assert.ok(units <= 2 * UNITS, `${name} gradient: ${units.toFixed(2)} rounding units apart`);
   }
 }));

@@ -29,17 +29,20 @@ struct Epilogue {
 
 // C[r][0..16) (+)= sum_p A[r][p] * B[p][0..16) for r < MR; A rows `lda` apart, B rows `ldb` apart. With
 // `accumulate` the tile adds to C's values, else overwrites them; `ep` (or null) finishes the tile.
+// kDepthMajor reads A transposed: A[r][p] = a[p * lda + r] (a tile's rows adjacent, one depth step `lda` on),
+// for products whose reduction runs over the rows of both operands (a weight gradient: pixels).
 // NOTE: the accumulators are named variables, not arrays: GCC keeps __m256 arrays on the stack here, and a
 // store per FMA halved the kernel's speed.
-template <int MR>
+template <int MR, bool kDepthMajor = false>
 inline void tile(const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int64_t depth,
                  bool accumulate = false, const Epilogue* ep = nullptr) {
   static_assert(MR >= 1 && MR <= kRows, "1 to 6 rows");
   __m256 l0 = _mm256_setzero_ps(), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0, l4 = l0, h4 = l0,
          l5 = l0, h5 = l0;
   // Rows past MR are never read; their pointers stay in bounds all the same.
-  const float *a0 = a, *a1 = MR > 1 ? a0 + lda : a0, *a2 = MR > 2 ? a1 + lda : a1, *a3 = MR > 3 ? a2 + lda : a2,
-              *a4 = MR > 4 ? a3 + lda : a3, *a5 = MR > 5 ? a4 + lda : a4;
+  const int64_t row_step = kDepthMajor ? 1 : lda, depth_step = kDepthMajor ? lda : 1;
+  const float *a0 = a, *a1 = MR > 1 ? a0 + row_step : a0, *a2 = MR > 2 ? a1 + row_step : a1,
+              *a3 = MR > 3 ? a2 + row_step : a2, *a4 = MR > 4 ? a3 + row_step : a3, *a5 = MR > 5 ? a4 + row_step : a4;
   if (ep) {
     // The finished tile reads a residual line and writes a C line per row, rows far apart: asking for them
     // now lets the loads from memory overlap the products instead of stalling the epilogue.
@@ -48,11 +51,11 @@ inline void tile(const float* a, int64_t lda, const float* b, int64_t ldb, float
       _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T1);
     }
   }
-#define ANTORCHA_GEMM_ROW(r)                                   \
-  if constexpr (MR > r) {                                      \
-    const __m256 s = _mm256_broadcast_ss(a##r + p);            \
-    l##r = _mm256_fmadd_ps(s, b0, l##r);                       \
-    h##r = _mm256_fmadd_ps(s, b1, h##r);                       \
+#define ANTORCHA_GEMM_ROW(r)                                    \
+  if constexpr (MR > r) {                                       \
+    const __m256 s = _mm256_broadcast_ss(a##r + p * depth_step); \
+    l##r = _mm256_fmadd_ps(s, b0, l##r);                        \
+    h##r = _mm256_fmadd_ps(s, b1, h##r);                        \
   }
 #pragma GCC unroll 4
   for (int64_t p = 0; p < depth; ++p) {
@@ -91,15 +94,16 @@ inline void tile(const float* a, int64_t lda, const float* b, int64_t ldb, float
 }
 
 // tile<MR> for a run-time row count 1..kRows.
+template <bool kDepthMajor = false>
 inline void tile_rows(int rows, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
                       int64_t depth, bool accumulate = false, const Epilogue* ep = nullptr) {
   switch (rows) {
-    case 6: tile<6>(a, lda, b, ldb, c, ldc, depth, accumulate, ep); break;
-    case 5: tile<5>(a, lda, b, ldb, c, ldc, depth, accumulate, ep); break;
-    case 4: tile<4>(a, lda, b, ldb, c, ldc, depth, accumulate, ep); break;
-    case 3: tile<3>(a, lda, b, ldb, c, ldc, depth, accumulate, ep); break;
-    case 2: tile<2>(a, lda, b, ldb, c, ldc, depth, accumulate, ep); break;
-    case 1: tile<1>(a, lda, b, ldb, c, ldc, depth, accumulate, ep); break;
+    case 6: tile<6, kDepthMajor>(a, lda, b, ldb, c, ldc, depth, accumulate, ep); break;
+    case 5: tile<5, kDepthMajor>(a, lda, b, ldb, c, ldc, depth, accumulate, ep); break;
+    case 4: tile<4, kDepthMajor>(a, lda, b, ldb, c, ldc, depth, accumulate, ep); break;
+    case 3: tile<3, kDepthMajor>(a, lda, b, ldb, c, ldc, depth, accumulate, ep); break;
+    case 2: tile<2, kDepthMajor>(a, lda, b, ldb, c, ldc, depth, accumulate, ep); break;
+    case 1: tile<1, kDepthMajor>(a, lda, b, ldb, c, ldc, depth, accumulate, ep); break;
     default: break;
   }
 }
