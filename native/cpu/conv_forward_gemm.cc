@@ -7,7 +7,6 @@
 // panels of 16 output channels ([O/16][K][16]), so that the register-blocked kernel (gemm_kernel.h) reads each
 // panel contiguously; a block of rows times a depth slice of K stays in L2 while every panel passes over it.
 #include <algorithm>
-#include <cstring>
 #include <vector>
 
 #include "antorcha/conv_gemm.h"
@@ -28,13 +27,6 @@ using gemm::kRows;
 constexpr int64_t kDepthBlock = 512;
 constexpr int64_t kRowBlock = 96;
 
-// Whether t's rows (pixels in n, h, w order) are dense runs of its channels: a row-major [pixels x C] matrix.
-bool rows_dense(const TensorArg& t) {
-  const int64_t C = t.shape[1], H = t.shape[2], W = t.shape[3];
-  return t.strides[1] == 1 && (W == 1 || t.strides[3] == C) && (H == 1 || t.strides[2] == C * W) &&
-         (t.shape[0] == 1 || t.strides[0] == C * W * H);
-}
-
 // W [O][C][KH][KW] packed as [O / kCols][KH][KW][C][kCols]: for each panel, K rows of 16 output channels.
 void pack_weights(const TensorArg& w, float* dst) {
   const int64_t O = w.shape[0], C = w.shape[1], taps = w.shape[2] * w.shape[3], K = taps * C;
@@ -50,30 +42,6 @@ void pack_weights(const TensorArg& w, float* dst) {
   });
 }
 
-// Columns [k0, k0 + depth) of the unfolded rows [row0, row0 + rows) into dst (rows `ld` apart): column
-// (kh * KW + kw) * C + c of output pixel (n, oh, ow) is input (n, c, oh * sh - ph + kh, ow * sw - pw + kw), or
-// zero in the padding.
-void unfold_block(const TensorArg& in, int64_t KW, int64_t OH, int64_t OW, const ConvParams& p, int64_t row0,
-                  int64_t rows, int64_t k0, int64_t depth, float* dst, int64_t ld) {
-  const int64_t C = in.shape[1], H = in.shape[2], W = in.shape[3];
-  const float* x = in.ptr<const float>();
-  for (int64_t r = 0; r < rows; ++r) {
-    const int64_t g = row0 + r, n = g / (OH * OW), oh = (g / OW) % OH, ow = g % OW;
-    float* d = dst + r * ld;
-    for (int64_t k = k0; k < k0 + depth;) {
-      const int64_t tap = k / C, c = k % C, run = std::min(C - c, k0 + depth - k);
-      const int64_t ih = oh * p.sh - p.ph + tap / KW, iw = ow * p.sw - p.pw + tap % KW;
-      if (ih < 0 || ih >= H || iw < 0 || iw >= W) {
-        std::memset(d, 0, run * sizeof(float));
-      } else {
-        std::memcpy(d, x + n * in.strides[0] + ih * in.strides[2] + iw * in.strides[3] + c, run * sizeof(float));
-      }
-      d += run;
-      k += run;
-    }
-  }
-}
-
 }  // namespace
 
 bool conv2d_forward_gemm(const TensorArg& out, const TensorArg& in, const TensorArg& w, const TensorArg* bias,
@@ -84,8 +52,8 @@ bool conv2d_forward_gemm(const TensorArg& out, const TensorArg& in, const Tensor
   const int64_t C = in.shape[1], O = out.shape[1], OH = out.shape[2], OW = out.shape[3];
   const int64_t KH = w.shape[2], KW = w.shape[3], K = KH * KW * C, M = out.shape[0] * OH * OW;
   // Runs of at least 8 channels (an RGB stem's runs of 3 unfold slowly), whole 16-channel panels.
-  if (C < 8 || O % kCols != 0 || in.strides[1] != 1 || !rows_dense(out)) return false;
-  if (residual && !rows_dense(*residual)) return false;
+  if (C < 8 || O % kCols != 0 || in.strides[1] != 1 || !channels_last_dense(out)) return false;
+  if (residual && !channels_last_dense(*residual)) return false;
   if (bias && (bias->dtype != DType::float32 || bias->numel != O || !bias->is_contiguous())) return false;
 
   const float* wp;
@@ -101,7 +69,7 @@ bool conv2d_forward_gemm(const TensorArg& out, const TensorArg& in, const Tensor
   }
 
   // A 1x1, stride-1 convolution of a dense input reads the input as A itself.
-  const bool direct = KH == 1 && KW == 1 && p.sh == 1 && p.sw == 1 && p.ph == 0 && p.pw == 0 && rows_dense(in);
+  const bool direct = KH == 1 && KW == 1 && p.sh == 1 && p.sw == 1 && p.ph == 0 && p.pw == 0 && channels_last_dense(in);
   const int64_t passes = (K + kDepthBlock - 1) / kDepthBlock, depth_block = (K + passes - 1) / passes;
   // Work items are (row block, group of 16-column panels), taken one at a time by the threads. About
   // kRowBlock rows per block, in whole 6-row tiles (a 1-row remainder tile runs at a sixth of the speed);
@@ -132,7 +100,7 @@ bool conv2d_forward_gemm(const TensorArg& out, const TensorArg& in, const Tensor
       const bool last = k0 + depth == K;
       const float* a = direct ? x + row0 * C + k0 : unfolded.data();
       const int64_t lda = direct ? C : ld;
-      if (!direct) unfold_block(in, KW, OH, OW, p, row0, rows, k0, depth, unfolded.data(), ld);
+      if (!direct) unfold_rows(in, KH, KW, OH, OW, p, row0, rows, k0, depth, unfolded.data(), ld);
       for (int64_t j = j_begin; j < j_end; j += kCols) {
         const float* panel = wp + j * K + k0 * kCols;
         for (int64_t r = 0; r < rows; r += kRows) {

@@ -18,11 +18,6 @@
 #include "antorcha/parallel.h"
 
 namespace antorcha {
-namespace {
-
-// Unfolded rows are produced and consumed in slices of about this many bytes, so that a slice is still in
-// the last-level cache when the product reads it and the buffer stays small for large batches.
-constexpr int64_t kSliceBytes = 8 << 20;
 
 bool channels_last_dense(const TensorArg& t) {
   const int order[4] = {1, 3, 2, 0};
@@ -34,41 +29,51 @@ bool channels_last_dense(const TensorArg& t) {
   return true;
 }
 
-// Writes rows [row0, row0 + rows) of the unfolded input (row = n * OH * OW + oh * OW + ow), each `ld` floats:
-// KH*KW runs of C values (zeros where the patch hangs over the padding), then a 1 when `ones` is set.
 void unfold_rows(const TensorArg& in, int64_t KH, int64_t KW, int64_t OH, int64_t OW, const ConvParams& p,
-                 int64_t row0, int64_t rows, int64_t ld, bool ones, float* cols) {
-  const int64_t C = in.shape[1], H = in.shape[2], W = in.shape[3];
+                 int64_t row0, int64_t rows, int64_t k0, int64_t depth, float* cols, int64_t ld) {
+  const int64_t C = in.shape[1], H = in.shape[2], W = in.shape[3], K = KH * KW * C, end = k0 + depth;
   const int64_t sn = in.strides[0], sc = in.strides[1], sy = in.strides[2], sx = in.strides[3];
   const float* src = in.ptr<float>();
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t g = row0 + r, n = g / (OH * OW), oh = (g / OW) % OH, ow = g % OW;
-    float* dst = cols + r * ld;
-    for (int64_t kh = 0; kh < KH; ++kh) {
-      const int64_t ih = oh * p.sh - p.ph + kh * p.dh;
-      for (int64_t kw = 0; kw < KW; ++kw, dst += C) {
-        const int64_t iw = ow * p.sw - p.pw + kw * p.dw;
-        if (ih < 0 || ih >= H || iw < 0 || iw >= W) {
-          std::memset(dst, 0, C * sizeof(float));
-          continue;
-        }
-        const float* s = src + n * sn + ih * sy + iw * sx;
+    float* d = cols + r * ld;
+    for (int64_t k = k0; k < end;) {
+      if (k >= K) {  // the bias column
+        *d++ = 1.f;
+        ++k;
+        continue;
+      }
+      // A run of channels of one kernel tap, up to the tap's end or the range's.
+      const int64_t tap = k / C, c = k % C, run = std::min(C - c, std::min(end, K) - k);
+      const int64_t ih = oh * p.sh - p.ph + (tap / KW) * p.dh, iw = ow * p.sw - p.pw + (tap % KW) * p.dw;
+      if (ih < 0 || ih >= H || iw < 0 || iw >= W) {
+        std::memset(d, 0, run * sizeof(float));
+      } else {
+        const float* s = src + n * sn + ih * sy + iw * sx + c * sc;
         if (sc == 1) {
-          std::memcpy(dst, s, C * sizeof(float));
+          std::memcpy(d, s, run * sizeof(float));
         } else {
-          for (int64_t c = 0; c < C; ++c) dst[c] = s[c * sc];
+          for (int64_t i = 0; i < run; ++i) d[i] = s[i * sc];
         }
       }
+      d += run;
+      k += run;
     }
-    if (ones) *dst = 1.f;
   }
 }
 
-// unfold_rows split over the threads.
+namespace {
+
+// Unfolded rows are produced and consumed in slices of about this many bytes, so that a slice is still in
+// the last-level cache when the product reads it and the buffer stays small for large batches.
+constexpr int64_t kSliceBytes = 8 << 20;
+
+// Whole unfolded rows (and the bias column when `ones`), split over the threads.
 void unfold(const TensorArg& in, int64_t KH, int64_t KW, int64_t OH, int64_t OW, const ConvParams& p, int64_t row0,
             int64_t rows, int64_t ld, bool ones, float* cols) {
+  const int64_t width = KH * KW * in.shape[1] + (ones ? 1 : 0);
   parallel_for(rows, 64, [&](int64_t begin, int64_t end) {
-    unfold_rows(in, KH, KW, OH, OW, p, row0 + begin, end - begin, ld, ones, cols + begin * ld);
+    unfold_rows(in, KH, KW, OH, OW, p, row0 + begin, end - begin, 0, width, cols + begin * ld, ld);
   });
 }
 
@@ -102,7 +107,7 @@ void weight_gradient_tiles(const TensorArg& in, const TensorArg& grad_out, const
     static thread_local std::vector<float> cols, panels;
     cols.resize(std::max(cols.size(), static_cast<size_t>(chunk * ld)));
     const int64_t p0 = item * chunk, count = std::min(chunk, pixels - p0);
-    unfold_rows(in, KH, KW, OH, OW, p, p0, count, ld, bias, cols.data());
+    unfold_rows(in, KH, KW, OH, OW, p, p0, count, 0, rows_a, cols.data(), ld);
     // The chunk's dY in 16-column panels, each [count][16] contiguous: read in place, rows O floats apart
     // (a power of two) would pile every panel row into a few L1 sets.
     float* dyp = gemm::aligned_floats(panels, static_cast<size_t>(count * O));

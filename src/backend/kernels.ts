@@ -233,9 +233,9 @@ export interface ConvPostOps {
   /** oneDNN's inference propagation kind (may pick kernels that keep nothing for a backward). */
   inference?: boolean;
   /**
-   * The weight already in the layout of the native unfolded-rows path, [O/16, KH, KW, C, 16] (see
-   * ops/conv.ts packConvWeight), for weights that stay unchanged over many calls; the kernel then skips
-   * packing them per call.
+   * The weight prepared once in the layout of one of the native paths (ops/conv.ts packConvWeight: Winograd's
+   * transform or the unfolded-rows panels), for weights that stay unchanged over many calls; the kernel then
+   * skips preparing it per call, and ignores it where its path does not run.
    */
   packedWeight?: Tensor | null;
 }

@@ -40,7 +40,7 @@ interface Folded {
   bias: Tensor;
   /** The folded weight in bfloat16, made on first use under autocast. */
   weightBf16?: Tensor;
-  /** The folded weight packed for the native unfolded-rows path (packConvWeight), made on first float32 use. */
+  /** The folded weight prepared for the native paths (packConvWeight; null where none takes it), made on first float32 use. */
   packed?: Tensor | null;
 }
 
@@ -67,23 +67,20 @@ export function convBn(conv: Module, bn: Module, x: Tensor, tail: ConvBnTail = {
     const folded = foldedFor(conv as Conv2d, bn as BatchNorm2d);
     const c = conv as Conv2d;
     const padding = c.padding === 'valid' ? [0, 0] : c.padding as number[];
+    const geometry = {
+      stride: c.stride as [number, number], padding: padding as [number, number],
+      dilation: c.dilation as [number, number], groups: c.groups,
+    };
     let weight = folded.weight, packedWeight: Tensor | null = null;
     if (cpuAutocast.enabled) {
       folded.weightBf16 ??= noGrad(() => keep(toDType(folded.weight, 'bfloat16')));
       weight = folded.weightBf16;
       if (x.dtype !== 'bfloat16') x = toDType(x, 'bfloat16');
-    }
-    const geometry = {
-      stride: c.stride as [number, number], padding: padding as [number, number],
-      dilation: c.dilation as [number, number], groups: c.groups,
-    };
-    if (!cpuAutocast.enabled) {
-      if (folded.packed === undefined) {
-        folded.packed = noGrad(() => tidy(() => {
-          const p = packConvWeight(folded.weight, geometry, { residual: residual !== null });
-          return p && keep(p);
-        }));
-      }
+    } else {
+      folded.packed ??= noGrad(() => tidy(() => {
+        const p = packConvWeight(folded.weight, geometry, { residual: residual !== null });
+        return p && keep(p);
+      }));
       packedWeight = folded.packed;
     }
     return conv2dInference(x, weight, folded.bias, geometry, { residual, relu: relu !== null, packedWeight });

@@ -79,56 +79,54 @@ test('classesSlice keeps the chosen classes and shifts their labels to start at 
   });
 });
 
-test('antorcha finetune: pre-trains, saves backbone.pth, trains the head on the frozen backbone, writes the files', async () => {
-  const root = makeTinyFashionMnist(400, 200);
+/** Runs fn on a tiny Fashion-MNIST folder and an output folder, both removed afterwards. */
+async function inScratch(train: number, test: number, fn: (root: string, out: string) => Promise<void>): Promise<void> {
+  const root = makeTinyFashionMnist(train, test);
   const out = mkdtempSync(join(tmpdir(), 'finetune-'));
-  const lines: string[] = [];
   try {
-    const before = torch.memory().numTensors;
-    const result = await finetune({
-      data: root, out, epochs: 4, pretrainEpochs: 2, batchSize: 32, baseline: true,
-      stdout: { write: (s: string) => lines.push(s) },
-    });
-    for (const f of [result.files.backbone, result.files.metrics, result.files.checkpoint, result.files.svg, result.files.png]) {
-      assert.ok(existsSync(f), `${f} written`);
-    }
-    assert.equal(result.metrics.length, 4);
-    assert.ok(result.accuracy > 0.2 && result.baselineAccuracy !== null, `accuracy ${result.accuracy}`);
-    // The backbone file is a PyTorch .pth state dict of the 28×28 ResNet-18.
-    const state = torch.load(result.files.backbone) as Record<string, Tensor>;
-    assert.deepEqual(state['conv1.weight'].shape, [32, 1, 3, 3]);
-    assert.deepEqual(state['layer4.1.conv2.weight'].shape, [256, 256, 3, 3]);
-    assert.deepEqual(state['fc.weight'].shape, [5, 256]);
-    torch.dispose(state);
-    assert.ok(lines.some((l) => l.includes('head test accuracy on classes 5-9')));
-    assert.equal(torch.memory().numTensors, before, 'everything freed');
+    await fn(root, out);
   } finally {
     rmSync(root, { recursive: true, force: true });
     rmSync(out, { recursive: true, force: true });
   }
-});
+}
 
-test('antorcha finetune --amp bf16: both phases under autocast, says so, frees everything', async () => {
-  const root = makeTinyFashionMnist(128, 64);
-  const out = mkdtempSync(join(tmpdir(), 'finetune-amp-'));
+test('antorcha finetune: pre-trains, saves backbone.pth, trains the head on the frozen backbone, writes the files', () => inScratch(400, 200, async (root, out) => {
   const lines: string[] = [];
-  try {
-    const before = torch.memory().numTensors;
-    const result = await finetune({
-      data: root, out, epochs: 1, pretrainEpochs: 1, batchSize: 32, amp: 'bf16',
-      stdout: { write: (s: string) => lines.push(s) },
-    });
-    assert.match(lines.join(''), /CPU with \d+ thread\(s\), autocast bfloat16\n/);
-    const m = result.metrics[0] as Record<string, number>;
-    assert.ok(Number.isFinite(m.train_loss) && m.train_loss > 0 && Number.isFinite(m.test_loss), JSON.stringify(m));
-    // Weights stay float32 (autocast casts per op); the saved backbone too.
-    const state = torch.load(result.files.backbone) as Record<string, Tensor>;
-    assert.equal(state['layer1.0.conv1.weight'].dtype, 'float32');
-    torch.dispose(state);
-    assert.equal(torch.isAutocastCpuEnabled(), false);
-    assert.equal(torch.memory().numTensors, before, 'everything freed');
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-    rmSync(out, { recursive: true, force: true });
+  const before = torch.memory().numTensors;
+  const result = await finetune({
+    data: root, out, epochs: 4, pretrainEpochs: 2, batchSize: 32, baseline: true,
+    stdout: { write: (s: string) => lines.push(s) },
+  });
+  for (const f of [result.files.backbone, result.files.metrics, result.files.checkpoint, result.files.svg, result.files.png]) {
+    assert.ok(existsSync(f), `${f} written`);
   }
-});
+  assert.equal(result.metrics.length, 4);
+  assert.ok(result.accuracy > 0.2 && result.baselineAccuracy !== null, `accuracy ${result.accuracy}`);
+  // The backbone file is a PyTorch .pth state dict of the 28×28 ResNet-18.
+  const state = torch.load(result.files.backbone) as Record<string, Tensor>;
+  assert.deepEqual(state['conv1.weight'].shape, [32, 1, 3, 3]);
+  assert.deepEqual(state['layer4.1.conv2.weight'].shape, [256, 256, 3, 3]);
+  assert.deepEqual(state['fc.weight'].shape, [5, 256]);
+  torch.dispose(state);
+  assert.ok(lines.some((l) => l.includes('head test accuracy on classes 5-9')));
+  assert.equal(torch.memory().numTensors, before, 'everything freed');
+}));
+
+test('antorcha finetune --amp bf16: both phases under autocast, says so, frees everything', () => inScratch(128, 64, async (root, out) => {
+  const lines: string[] = [];
+  const before = torch.memory().numTensors;
+  const result = await finetune({
+    data: root, out, epochs: 1, pretrainEpochs: 1, batchSize: 32, amp: 'bf16',
+    stdout: { write: (s: string) => lines.push(s) },
+  });
+  assert.match(lines.join(''), /CPU with \d+ thread\(s\), autocast bfloat16\n/);
+  const m = result.metrics[0] as Record<string, number>;
+  assert.ok(Number.isFinite(m.train_loss) && m.train_loss > 0 && Number.isFinite(m.test_loss), JSON.stringify(m));
+  // Weights stay float32 (autocast casts per op); the saved backbone too.
+  const state = torch.load(result.files.backbone) as Record<string, Tensor>;
+  assert.equal(state['layer1.0.conv1.weight'].dtype, 'float32');
+  torch.dispose(state);
+  assert.equal(torch.isAutocastCpuEnabled(), false);
+  assert.equal(torch.memory().numTensors, before, 'everything freed');
+}));

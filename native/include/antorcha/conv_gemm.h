@@ -30,6 +30,17 @@ inline bool is_packed_layout(const TensorArg* packed, std::initializer_list<int6
   return true;
 }
 
+// Whether t (4-D) is channels-last and dense: its pixels, in (n, h, w) order, are the rows of a row-major
+// [pixels x C] matrix.
+bool channels_last_dense(const TensorArg& t);
+
+// Columns [k0, k0 + depth) of rows [row0, row0 + rows) of the unfolded float32 input, rows `ld` floats apart in
+// cols: column (kh * KW + kw) * C + c of output pixel row n * OH * OW + oh * OW + ow is input
+// (n, c, oh * sh - ph + kh * dh, ow * sw - pw + kw * dw), zero in the padding, and column KH * KW * C is 1 (a
+// bias column, for ranges that reach it).
+void unfold_rows(const TensorArg& in, int64_t KH, int64_t KW, int64_t OH, int64_t OW, const ConvParams& p,
+                 int64_t row0, int64_t rows, int64_t k0, int64_t depth, float* cols, int64_t ld);
+
 // Weight (and bias) gradient of a float32 2-D convolution whose output gradient is channels-last and dense.
 // Returns false, touching nothing, when the case is not one this path takes (the caller then uses oneDNN).
 bool conv2d_backward_weight_gemm(const TensorArg& grad_w, const TensorArg* grad_b, const TensorArg& in,
