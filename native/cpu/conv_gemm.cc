@@ -79,9 +79,8 @@ void unfold(const TensorArg& in, int64_t KH, int64_t KW, int64_t OH, int64_t OW,
 
 #if defined(__AVX2__) && defined(__FMA__)
 // dW^T[(kh, kw, c) (+ the bias row)][o] = sum over pixels of patch[pixel][k] * dY[pixel][o], on the register
-// tile reading the patch rows transposed (gemm::tile's kDepthMajor). Pixels go in chunks, taken one at a
-// time by the threads: each unfolds its chunk into a buffer that stays in L2 and adds the chunk's products
-// to its own partial sums, which are added up at the end. `acc` receives dW^T, `rows_a` x O.
+// tile reading the patch rows transposed (gemm::tile's kDepthMajor). Pixels go in chunks, each unfolded into a
+// buffer that stays in L2. `acc` receives dW^T, `rows_a` x O.
 void weight_gradient_tiles(const TensorArg& in, const TensorArg& grad_out, const ConvParams& p, int64_t KH,
                            int64_t KW, bool bias, float* acc) {
   const int64_t C = in.shape[1], O = grad_out.shape[1], OH = grad_out.shape[2], OW = grad_out.shape[3];
@@ -91,43 +90,41 @@ void weight_gradient_tiles(const TensorArg& in, const TensorArg& grad_out, const
   // (chunk x 96 floats) serves every panel of dY while in cache.
   constexpr int64_t chunk = 128;
   const int64_t chunks = (pixels + chunk - 1) / chunk;
-  constexpr int64_t kRowBlock = 96;
-  const int threads = num_threads();
+  constexpr int64_t kRowBlock = 96, kSlices = 8;
+  // The chunks are split into a fixed number of contiguous slices, each summed in order into its own partial
+  // and the partials added in slice order: the result does not depend on which thread took which slice (nor
+  // on the thread count), so training is reproducible, while more slices than threads still lets a faster
+  // thread take more of them.
+  const int64_t slices = std::min<int64_t>(kSlices, chunks);
   static std::vector<float> partials;
-  static std::vector<char> started;
-  partials.resize(std::max(partials.size(), static_cast<size_t>(threads * rows_a * O)));
-  started.assign(static_cast<size_t>(threads), 0);
+  partials.resize(std::max(partials.size(), static_cast<size_t>(slices * rows_a * O)));
   const float* dy = grad_out.ptr<const float>();
-  parallel_items(chunks, [&](int64_t item) {
+  parallel_items(slices, [&](int64_t slice) {
     FlushDenormals ftz;
-    const int t = omp_get_thread_num();
-    float* mine = partials.data() + static_cast<size_t>(t) * rows_a * O;
-    const bool first = !started[t];
-    started[t] = 1;
+    float* mine = partials.data() + static_cast<size_t>(slice) * rows_a * O;
     static thread_local std::vector<float> cols, panels;
     cols.resize(std::max(cols.size(), static_cast<size_t>(chunk * ld)));
-    const int64_t p0 = item * chunk, count = std::min(chunk, pixels - p0);
-    unfold_rows(in, KH, KW, OH, OW, p, p0, count, 0, rows_a, cols.data(), ld);
-    // The chunk's dY in 16-column panels, each [count][16] contiguous: read in place, rows O floats apart
-    // (a power of two) would pile every panel row into a few L1 sets.
-    float* dyp = gemm::aligned_floats(panels, static_cast<size_t>(count * O));
-    for (int64_t q = 0; q < count; ++q)
-      for (int64_t j = 0; j < O; j += gemm::kCols)
-        std::memcpy(dyp + (j * count + q * gemm::kCols), dy + (p0 + q) * O + j, gemm::kCols * sizeof(float));
-    for (int64_t r0 = 0; r0 < rows_a; r0 += kRowBlock)
-      for (int64_t j = 0; j < O; j += gemm::kCols)
-        for (int64_t r = r0; r < std::min(rows_a, r0 + kRowBlock); r += gemm::kRows)
-          gemm::tile_rows<true>(static_cast<int>(std::min<int64_t>(gemm::kRows, rows_a - r)), cols.data() + r, ld,
-                                dyp + j * count, gemm::kCols, mine + r * O + j, O, count, !first);
+    const int64_t first_chunk = slice * chunks / slices, last_chunk = (slice + 1) * chunks / slices;
+    for (int64_t item = first_chunk; item < last_chunk; ++item) {
+      const int64_t p0 = item * chunk, count = std::min(chunk, pixels - p0);
+      unfold_rows(in, KH, KW, OH, OW, p, p0, count, 0, rows_a, cols.data(), ld);
+      // The chunk's dY in 16-column panels, each [count][16] contiguous: read in place, rows O floats apart
+      // (a power of two) would pile every panel row into a few L1 sets.
+      float* dyp = gemm::aligned_floats(panels, static_cast<size_t>(count * O));
+      for (int64_t q = 0; q < count; ++q)
+        for (int64_t j = 0; j < O; j += gemm::kCols)
+          std::memcpy(dyp + (j * count + q * gemm::kCols), dy + (p0 + q) * O + j, gemm::kCols * sizeof(float));
+      for (int64_t r0 = 0; r0 < rows_a; r0 += kRowBlock)
+        for (int64_t j = 0; j < O; j += gemm::kCols)
+          for (int64_t r = r0; r < std::min(rows_a, r0 + kRowBlock); r += gemm::kRows)
+            gemm::tile_rows<true>(static_cast<int>(std::min<int64_t>(gemm::kRows, rows_a - r)), cols.data() + r, ld,
+                                  dyp + j * count, gemm::kCols, mine + r * O + j, O, count, item > first_chunk);
+    }
   });
-  // acc = the sum of the partials of the threads that took chunks.
-  std::vector<const float*> parts;
-  for (int t = 0; t < threads; ++t)
-    if (started[t]) parts.push_back(partials.data() + static_cast<size_t>(t) * rows_a * O);
   parallel_for(rows_a * O, 4096, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       float v = 0.f;
-      for (const float* part : parts) v += part[i];
+      for (int64_t slice = 0; slice < slices; ++slice) v += partials[static_cast<size_t>(slice) * rows_a * O + i];
       acc[i] = v;
     }
   });

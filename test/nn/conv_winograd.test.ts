@@ -130,6 +130,10 @@ test('conv2d weight gradient over many pixel chunks (summed by several threads) 
     return [wv.grad!, bv.grad!];
   };
   const [wAll, bAll] = grads(x, gy);
+  // Reproducible: the threads take the chunks in any order, the sums come out the same to the bit.
+  const [wAgain, bAgain] = grads(x, gy);
+  assert.deepEqual(wAgain.dataSync(), wAll.dataSync());
+  assert.deepEqual(bAgain.dataSync(), bAll.dataSync());
   const perImage = Array.from({ length: 6 }, (_, n) => grads(x.narrow(0, n, 1), gy.narrow(0, n, 1)));
   const wSum = perImage.map(([g]) => g).reduce((a, g) => a.add(g)), bSum = perImage.map(([, g]) => g).reduce((a, g) => a.add(g));
   const [wAbs, bAbs] = grads(x, gy, true);
