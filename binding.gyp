@@ -20,6 +20,7 @@
         "native/cpu/conv_winograd.cc",
         "native/cpu/batchnorm.cc",
         "native/cpu/channel_ops.cc",
+        "native/cpu/channel_pool.cc",
         "native/cpu/pool.cc",
         "native/cpu/rnn.cc",
         "native/cpu/optim.cc"

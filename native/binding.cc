@@ -22,7 +22,7 @@ const KernelFn kernels[] = {
     k_gather,       k_scatter,   k_scatter_add, k_rand_uniform, k_rand_normal, k_rand_int,  k_manual_seed,
     k_conv2d,       k_conv2d_backward_data, k_conv2d_backward_weight, k_batch_norm, k_batch_norm_backward,
     k_pool2d,       k_pool2d_backward, k_rnn, k_rnn_backward, k_channel_stats, k_channel_affine,
-    k_channel_norm_backward, k_adam_step,
+    k_channel_norm_backward, k_adam_step, k_channel_affine_pool,
 };
 static_assert(sizeof(kernels) / sizeof(kernels[0]) == static_cast<size_t>(Kernel::count_),
               "kernel table out of step with kernel_spec.json");

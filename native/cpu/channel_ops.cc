@@ -19,21 +19,12 @@
 #include <type_traits>
 #include <vector>
 
+#include "antorcha/channel_norm.h"
 #include "antorcha/kernels.h"
 #include "antorcha/parallel.h"
 
 namespace antorcha {
-namespace {
 
-struct ChannelLayout {
-  bool rows;       // channels-last: numel / C rows of C channels
-  int64_t C;
-  int64_t planes;  // N (planes layout)
-  int64_t plane;   // elements per (n, c) plane (planes layout)
-  int64_t count;   // elements per channel
-};
-
-// The layout of a floating [N, C, ...] tensor, or a failure naming `op` when it is neither dense layout.
 ChannelLayout layout_of(const TensorArg& t, const char* op) {
   if (!is_floating(t.dtype)) fail(std::string(op) + ": expected a floating-point tensor");
   if (t.ndim < 2) fail(std::string(op) + ": expected a tensor of shape [N, C, ...]");
@@ -57,7 +48,6 @@ ChannelLayout layout_of(const TensorArg& t, const char* op) {
   return l;
 }
 
-// `t` must have `like`'s dtype, shape and memory layout (so one flat index addresses both).
 void check_like(const TensorArg& t, const TensorArg& like, const char* op, const char* what) {
   layout_of(t, op);
   bool same = t.dtype == like.dtype && t.ndim == like.ndim;
@@ -66,13 +56,12 @@ void check_like(const TensorArg& t, const TensorArg& like, const char* op, const
   if (!same) fail(std::string(op) + ": " + what + " must have the input's dtype, shape and layout");
 }
 
-// Per-channel vectors are float64 for float64 activations, float32 otherwise.
-DType vector_dtype(DType activations) { return activations == DType::float64 ? DType::float64 : DType::float32; }
-
 void check_vector(const TensorArg& t, int64_t C, DType dtype, const char* op, const char* what) {
   if (t.dtype != dtype || t.ndim != 1 || t.shape[0] != C || !t.is_contiguous())
     fail(std::string(op) + ": " + what + " must be a contiguous " + dtype_name(dtype) + " vector of length C");
 }
+
+namespace {
 
 // Sums K per-channel quantities f(i, c) -> std::array<A, K> over every element i of channel c into
 // acc[k * C + c] (zeroed by the caller). Runs of up to 64 rows are summed in A (vectorised), then added in
@@ -151,13 +140,69 @@ void channel_map(const ChannelLayout& l, const F& f) {
   }
 }
 
-// The normalised value before any ReLU: x * scale + shift as one fused multiply-add, so the forward pass and
-// the backward's ReLU mask (recomputed from x) agree on every sign.
-template <typename A>
-inline A affine(A x, A scale, A shift) { return std::fma(x, scale, shift); }
+// Running per-channel count, mean and sum of squared deviations (double), merged with Chan et al.'s formula.
+struct Moments {
+  double n = 0;
+  std::vector<double> mean, m2;
+  explicit Moments(int64_t C) : mean(static_cast<size_t>(C), 0.0), m2(static_cast<size_t>(C), 0.0) {}
+  template <typename A>
+  void merge(double count, const A* other_mean, const A* other_m2) {
+    const double total = n + count;
+    for (size_t c = 0; c < mean.size(); ++c) {
+      const double delta = static_cast<double>(other_mean[c]) - mean[c];
+      mean[c] += delta * count / total;
+      m2[c] += static_cast<double>(other_m2[c]) + delta * delta * n * count / total;
+    }
+    n = total;
+  }
+};
 
+// Channels-last statistics in one pass over memory: each run of up to 64 rows (in L1/L2) gets its own mean
+// and squared deviations from it, in float (vectorised), and the runs are merged in double; the threads'
+// results are merged in thread order.
+template <typename T>
+void channel_stats_rows(TensorArg& mean, TensorArg& var, const TensorArg& in, const ChannelLayout& l) {
+  using A = compute_t<T>;
+  const int64_t C = l.C, rows = l.count;
+  constexpr int64_t kRun = 64;
+  const T* x = in.ptr<const T>();
+  const int threads = std::max(1, num_threads());
+  std::vector<Moments> partial(static_cast<size_t>(threads), Moments(C));
+  parallel_for((rows + kRun - 1) / kRun, 1, [&](int64_t begin, int64_t end) {
+    Moments& mine = partial[static_cast<size_t>(omp_get_thread_num())];
+    std::vector<A> run_mean(static_cast<size_t>(C)), run_m2(static_cast<size_t>(C));
+    A* __restrict__ mu = run_mean.data();
+    A* __restrict__ m2 = run_m2.data();
+    for (int64_t b = begin; b < end; ++b) {
+      const int64_t first = b * kRun, last = std::min(rows, first + kRun);
+      std::fill(run_mean.begin(), run_mean.end(), A(0));
+      std::fill(run_m2.begin(), run_m2.end(), A(0));
+      for (int64_t r = first; r < last; ++r)
+        for (int64_t c = 0; c < C; ++c) mu[c] += load(x + r * C + c);
+      const A inv = A(1) / static_cast<A>(last - first);
+      for (int64_t c = 0; c < C; ++c) mu[c] *= inv;
+      for (int64_t r = first; r < last; ++r)
+        for (int64_t c = 0; c < C; ++c) {
+          const A d = load(x + r * C + c) - mu[c];
+          m2[c] += d * d;
+        }
+      mine.merge(static_cast<double>(last - first), mu, m2);
+    }
+  });
+  Moments all(C);
+  for (const Moments& p : partial)
+    if (p.n > 0) all.merge(p.n, p.mean.data(), p.m2.data());
+  for (int64_t c = 0; c < C; ++c) {
+    mean.ptr<A>()[c] = static_cast<A>(all.mean[c]);
+    var.ptr<A>()[c] = static_cast<A>(all.m2[c] / static_cast<double>(rows));
+  }
+}
+
+// Two passes (the mean first, then the squared deviations from it, as PyTorch's CPU batch norm computes them);
+// channels-last tensors take channel_stats_rows.
 template <typename T>
 void channel_stats(TensorArg& mean, TensorArg& var, const TensorArg& in, const ChannelLayout& l) {
+  if (l.rows) return channel_stats_rows<T>(mean, var, in, l);
   using A = compute_t<T>;
   const T* x = in.ptr<const T>();
   std::vector<double> sum(static_cast<size_t>(l.C), 0.0), dev(static_cast<size_t>(l.C), 0.0);
@@ -189,16 +234,8 @@ void channel_affine(T* y, const T* x, const T* z, const compute_t<T>* a, const c
   });
 }
 
-struct NormBackwardArgs {
-  TensorArg grad_in, grad_weight, grad_bias, g, x, mean, var, weight, scale, shift;
-  bool training, relu, has_weight, want_input, want_params;
-  double eps;
-};
-
-// PyTorch's batch_norm_backward: with invstd = 1 / sqrt(var + eps), sum = Σ g and dot = Σ g (x - mean) per
-// channel, training gives dx = (g - sum / n - (x - mean) dot invstd² / n) invstd w, evaluation dx = g invstd w;
-// grad weight = dot invstd, grad bias = sum. A fused ReLU zeroes g where the forward's pre-ReLU value was not
-// positive (recomputed from x with the forward's scale and shift).
+// Batch norm's backward (the formulas at NormBackwardCoefficients). A fused ReLU zeroes g where the forward's
+// pre-ReLU value was not positive (recomputed from x with the forward's scale and shift).
 template <typename T, bool Relu>
 void norm_backward(NormBackwardArgs& a, const ChannelLayout& l) {
   using A = compute_t<T>;
@@ -213,40 +250,24 @@ void norm_backward(NormBackwardArgs& a, const ChannelLayout& l) {
     if constexpr (Relu) return affine(load(x + i), sc[c], sh[c]) > A(0) ? gv : A(0);
     return gv;
   };
-  std::vector<A> invstd(static_cast<size_t>(C)), ws(static_cast<size_t>(C));
-  for (int64_t c = 0; c < C; ++c) {
-    invstd[c] = A(1) / std::sqrt(a.var.ptr<const A>()[c] + static_cast<A>(a.eps));
-    ws[c] = invstd[c] * (a.has_weight ? a.weight.ptr<const A>()[c] : A(1));
-  }
+  NormBackwardCoefficients<A> co(a, C);
   std::vector<double> sums(static_cast<size_t>(2 * C), 0.0);
-  const bool need_sums = a.want_params || (a.want_input && a.training);
-  if (need_sums) {
+  if (a.want_params || (a.want_input && a.training)) {
     channel_sums<2, A>(l, sums.data(), [=](int64_t i, int64_t c) {
       const A gv = grad_out(i, c);
       return std::array<A, 2>{gv, gv * (load(x + i) - mean[c])};
     });
   }
-  if (a.want_params) {
-    for (int64_t c = 0; c < C; ++c) {
-      a.grad_weight.ptr<A>()[c] = static_cast<A>(sums[C + c] * static_cast<double>(invstd[c]));
-      a.grad_bias.ptr<A>()[c] = static_cast<A>(sums[c]);
-    }
-  }
+  co.finish(a, sums, l.count);
   if (!a.want_input) return;
   T* dx = a.grad_in.ptr<T>();
-  const A* w = ws.data();
+  const A* w = co.w.data();
   if (!a.training) {
     channel_map(l, [=](int64_t i, int64_t c) { store(dx + i, grad_out(i, c) * w[c]); });
     return;
   }
-  std::vector<A> k(static_cast<size_t>(C)), mg(static_cast<size_t>(C));
-  for (int64_t c = 0; c < C; ++c) {
-    const A n = static_cast<A>(l.count);
-    mg[c] = static_cast<A>(sums[c]) / n;
-    k[c] = static_cast<A>(sums[C + c]) * invstd[c] * invstd[c] / n;
-  }
-  const A* kp = k.data();
-  const A* mgp = mg.data();
+  const A* kp = co.k.data();
+  const A* mgp = co.mean_g.data();
   channel_map(l, [=](int64_t i, int64_t c) {
     store(dx + i, (grad_out(i, c) - mgp[c] - (load(x + i) - mean[c]) * kp[c]) * w[c]);
   });
@@ -254,8 +275,7 @@ void norm_backward(NormBackwardArgs& a, const ChannelLayout& l) {
 
 }  // namespace
 
-// mean, var, in: the per-channel mean and biased variance of `in` (two passes: the mean first, then the
-// squared deviations from it, as PyTorch's CPU batch norm computes them).
+// mean, var, in: the per-channel mean and biased variance of `in`.
 void k_channel_stats(ArgReader& r) {
   TensorArg mean = r.tensor(), var = r.tensor(), in = r.tensor();
   const char* op = "batchNorm statistics";
@@ -304,9 +324,10 @@ void k_channel_affine(ArgReader& r) {
   });
 }
 
-// flags (1 training, 2 relu, 4 weight given, 8 want grad input, 16 want grad weight and bias),
-// [grad_in], [grad_weight, grad_bias], g, x, mean, var, [weight], [scale, shift (relu)], eps.
-// g, x and grad_in share one dtype and layout; the vectors are float32 (float64 for float64 activations).
+// flags (1 training, 2 relu, 4 weight given, 8 want grad input, 16 want grad weight and bias, 32 max pooling
+// followed), [grad_in], [grad_weight, grad_bias], g, x, mean, var, [weight], [scale, shift (relu)], eps,
+// [argmax, kh, kw (pooling)]. x and grad_in share one dtype and layout, and so does g unless pooling followed
+// (then g is the pooled gradient); the vectors are float32 (float64 for float64 activations).
 void k_channel_norm_backward(ArgReader& r) {
   NormBackwardArgs a;
   const int32_t flags = r.i32();
@@ -315,6 +336,7 @@ void k_channel_norm_backward(ArgReader& r) {
   a.has_weight = (flags & 4) != 0;
   a.want_input = (flags & 8) != 0;
   a.want_params = (flags & 16) != 0;
+  a.pooled = (flags & 32) != 0;
   if (a.want_input) a.grad_in = r.tensor();
   if (a.want_params) {
     a.grad_weight = r.tensor();
@@ -330,9 +352,14 @@ void k_channel_norm_backward(ArgReader& r) {
     a.shift = r.tensor();
   }
   a.eps = r.f64();
+  if (a.pooled) {
+    a.argmax = r.tensor();
+    a.kh = r.i64();
+    a.kw = r.i64();
+  }
   const char* op = "batchNorm backward";
   ChannelLayout l = layout_of(a.x, op);
-  check_like(a.g, a.x, op, "the gradient");
+  if (!a.pooled) check_like(a.g, a.x, op, "the gradient");
   if (a.want_input) check_like(a.grad_in, a.x, op, "the input's gradient");
   const DType vd = vector_dtype(a.x.dtype);
   check_vector(a.mean, l.C, vd, op, "mean");
@@ -348,6 +375,7 @@ void k_channel_norm_backward(ArgReader& r) {
   }
   if (l.count == 0) return;
   FlushDenormals ftz;
+  if (a.pooled) return norm_pool_backward(a, l);
   ANTORCHA_DISPATCH_ALL(a.x.dtype, [&] {
     if constexpr (std::is_floating_point_v<compute_t<scalar_t>>) {
       if (a.relu) norm_backward<scalar_t, true>(a, l);

@@ -298,6 +298,23 @@ export function channelAffine(out: Tensor, x: Tensor, scale: Tensor, shift: Tens
   addon.run();
 }
 
+/**
+ * out = maxPool(relu(x * scale[c] + shift[c])) over kh x kw windows with stride kh x kw, and in argmax (uint8,
+ * when given) each output's window position dh * kw + dw; x, out and argmax channels-last.
+ */
+export function channelAffinePool(out: Tensor, argmax: Tensor | null, x: Tensor, scale: Tensor, shift: Tensor, window: [number, number]): void {
+  begin(Kernel.channelAffinePool);
+  tensor(out);
+  num(argmax ? 1 : 0);
+  if (argmax) tensor(argmax);
+  tensor(x);
+  tensor(scale);
+  tensor(shift);
+  num(window[0]);
+  num(window[1]);
+  addon.run();
+}
+
 /** What channelNormBackward computes and from what (vectors float32, float64 for float64 activations). */
 export interface ChannelNormBackward {
   gradIn: Tensor | null;
@@ -312,12 +329,18 @@ export interface ChannelNormBackward {
   reluAffine: [Tensor, Tensor] | null;
   training: boolean;
   eps: number;
+  /** Max pooling followed (channelAffinePool): g is the pooled gradient, argmax the window positions. */
+  pooled?: { argmax: Tensor; window: [number, number] } | null;
 }
 
-/** Batch norm's backward in plain loops; g, x and gradIn share one dtype and layout. */
+/**
+ * Batch norm's backward in plain loops; x and gradIn share one dtype and layout, and so does g unless `pooled`
+ * (then g is the pooled gradient, channels-last).
+ */
 export function channelNormBackward(a: ChannelNormBackward): void {
   begin(Kernel.channelNormBackward);
-  num((a.training ? 1 : 0) | (a.reluAffine ? 2 : 0) | (a.weight ? 4 : 0) | (a.gradIn ? 8 : 0) | (a.gradParams ? 16 : 0));
+  num((a.training ? 1 : 0) | (a.reluAffine ? 2 : 0) | (a.weight ? 4 : 0) | (a.gradIn ? 8 : 0) | (a.gradParams ? 16 : 0)
+    | (a.pooled ? 32 : 0));
   if (a.gradIn) tensor(a.gradIn);
   if (a.gradParams) a.gradParams.forEach(tensor);
   tensor(a.g);
@@ -327,6 +350,11 @@ export function channelNormBackward(a: ChannelNormBackward): void {
   if (a.weight) tensor(a.weight);
   if (a.reluAffine) a.reluAffine.forEach(tensor);
   num(a.eps);
+  if (a.pooled) {
+    tensor(a.pooled.argmax);
+    num(a.pooled.window[0]);
+    num(a.pooled.window[1]);
+  }
   addon.run();
 }
 

@@ -47,6 +47,7 @@ export const Kernel = {
   channelAffine: 31,
   channelNormBackward: 32,
   adamStep: 33,
+  channelAffinePool: 34,
 } as const;
 export type KernelName = keyof typeof Kernel;
 

@@ -5,7 +5,8 @@
 import { Module } from './module.js';
 import { BatchNorm2d, BatchNormBase } from './modules/batchnorm.js';
 import { Conv2d } from './modules/conv.js';
-import { convBn } from './fused_conv_bn.js';
+import { bnReluMaxPool, convBn } from './fused_conv_bn.js';
+import { MaxPool2d } from './modules/pooling.js';
 import { ReLU } from './modules/activation.js';
 
 const props = (m: Module): Record<string, unknown> => m as unknown as Record<string, unknown>;
@@ -118,16 +119,24 @@ export class Sequential extends IndexedModules {
       const m = modules[i];
       // Conv2d → BatchNorm2d (→ ReLU) goes through convBn: one folded inference convolution in eval mode without
       // gradients, else the layers one by one (batch norm and ReLU fused as below).
+      // A following MaxPool2d joins them where bnReluMaxPool can fuse it.
       if (m instanceof Conv2d && modules[i + 1] instanceof BatchNorm2d) {
         const relu = modules[i + 2] instanceof ReLU ? modules[i + 2] : null;
-        x = convBn(m, modules[i + 1], x, { relu });
-        i += relu ? 2 : 1;
+        const maxPool = relu && modules[i + 3] instanceof MaxPool2d ? modules[i + 3] : null;
+        x = convBn(m, modules[i + 1], x, { relu, maxPool });
+        i += maxPool ? 3 : relu ? 2 : 1;
         continue;
       }
       // A batch norm followed by a ReLU runs as one fused kernel (same values and gradients, one pass less over
-      // the activations each way); only the library's own forwards are fused, never a subclass's override.
+      // the activations each way), and with a max pooling after them as another; only the library's own
+      // forwards are fused, never a subclass's override.
       if (m instanceof BatchNormBase && m.forward === BatchNormBase.prototype.forward
         && modules[i + 1] instanceof ReLU && modules[i + 1].forward === ReLU.prototype.forward) {
+        if (modules[i + 2] instanceof MaxPool2d) {
+          x = bnReluMaxPool(m, modules[i + 1], modules[i + 2], x);
+          i += 2;
+          continue;
+        }
         x = m.forwardWithRelu(x);
         i++;
         continue;

@@ -22,14 +22,17 @@ import type { Module } from './module.js';
 import { Conv2d } from './modules/conv.js';
 import { BatchNorm2d, BatchNormBase } from './modules/batchnorm.js';
 import { ReLU } from './modules/activation.js';
+import { MaxPool2d } from './modules/pooling.js';
 import { cpuAutocast } from '../amp/autocast_mode.js';
 import { hasNativeBfloat16 } from '../amp/native_support.js';
 import { toDType } from '../ops/views.js';
 
-/** What follows the batch norm: an optional shortcut added, then an optional ReLU. */
+/** What follows the batch norm: an optional shortcut added, then an optional ReLU, then an optional max pooling. */
 export interface ConvBnTail {
   residual?: Tensor | null;
   relu?: Module | null;
+  /** After the ReLU (no residual): fused into the batch norm when its windows tile the image. */
+  maxPool?: Module | null;
 }
 
 interface Folded {
@@ -62,7 +65,14 @@ const foldedByConv = new WeakMap<Conv2d, Folded>();
  * const y = torch.noGrad(() => convBn(block.conv3, block.bn3, x, { residual: shortcut, relu: block.relu }));
  */
 export function convBn(conv: Module, bn: Module, x: Tensor, tail: ConvBnTail = {}): Tensor {
-  const residual = tail.residual ?? null, relu = tail.relu ?? null;
+  const residual = tail.residual ?? null, relu = tail.relu ?? null, pool = tail.maxPool ?? null;
+  if (pool !== null) {
+    if (residual !== null || relu === null) throw new Error('convBn: a max pooling follows a ReLU, without a residual');
+    const folds = canFuseConvBn(conv, bn, x, { relu });
+    const y = folds ? convBn(conv, bn, x, { relu }) : conv.forward(x) as Tensor;
+    if (folds) return pool.forward(y) as Tensor;
+    return bnReluMaxPool(bn, relu, pool, y);
+  }
   if (canFuseConvBn(conv, bn, x, tail)) {
     const folded = foldedFor(conv as Conv2d, bn as BatchNorm2d);
     const c = conv as Conv2d;
@@ -94,6 +104,23 @@ export function convBn(conv: Module, bn: Module, x: Tensor, tail: ConvBnTail = {
   let y = bn.forward(conv.forward(x) as Tensor) as Tensor;
   if (residual !== null) y = y.add(residual);
   return relu === null ? y : relu.forward(y) as Tensor;
+}
+
+/**
+ * pool(relu(bn(x))): one fused pass each way (BatchNormBase.forwardWithReluMaxPool) when all three are the
+ * library's own layers, the pooling's windows tile x and x is on the CPU; else the layers one by one (batch
+ * norm and ReLU still fused).
+ *
+ * @example
+ * const y = bnReluMaxPool(model.bn1, model.relu, model.pool, x);
+ */
+export function bnReluMaxPool(bn: Module, relu: Module, pool: Module, x: Tensor): Tensor {
+  const plain = isPlainBatchNorm(bn) && isPlainRelu(relu);
+  const window = plain && bn instanceof BatchNorm2d && pool instanceof MaxPool2d && x.device.type === 'cpu'
+    ? pool.tilingWindow(x) : null;
+  if (window) return (bn as BatchNorm2d).forwardWithReluMaxPool(x, window);
+  const y = plain ? (bn as BatchNormBase).forwardWithRelu(x) : relu.forward(bn.forward(x)) as Tensor;
+  return pool.forward(y) as Tensor;
 }
 
 function isPlainBatchNorm(bn: Module): boolean {

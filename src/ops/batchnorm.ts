@@ -6,7 +6,7 @@ import * as k from '../backend/kernels.js';
 import type { Tensor } from '../tensor.js';
 import type { DType } from '../dtype.js';
 import { formatShape, sameShape } from '../layout.js';
-import { empty, emptyLayoutLike, needsGrad, record } from './dispatch.js';
+import { empty, emptyChannelsLast, emptyLayoutLike, needsGrad, record } from './dispatch.js';
 import { contiguous, toDType } from './views.js';
 import { dense, isChannelsLast, toChannelsLast } from './conv.js';
 import { noGrad } from '../autograd/grad_mode.js';
@@ -74,6 +74,7 @@ function updateRunning(runningMean: Tensor | null, runningVar: Tensor | null, me
 export function batchNorm(
   input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null,
   training: boolean, momentum: number, eps: number, relu = false, residual: Tensor | null = null,
+  maxPool: [number, number] | null = null,
 ): Tensor {
   if (input.ndim < 2) throw new RangeError(`batch_norm: expected an input of shape [N, C, ...], got ${formatShape(input.shape)}`);
   const C = input.shape[1];
@@ -84,6 +85,11 @@ export function batchNorm(
   }
   if (residual && !sameShape(residual.shape, input.shape)) {
     throw new RangeError(`batch_norm: the residual's shape ${formatShape(residual.shape)} must equal the input's ${formatShape(input.shape)}`);
+  }
+  if (maxPool) {
+    if (!relu || residual) throw new Error('batch_norm: max pooling is fused only after a ReLU, without a residual');
+    if ((weight === null) !== (bias === null)) throw new Error('batch_norm: weight and bias must both be given or both be null');
+    return batchNormReluMaxPool(input, runningMean, runningVar, weight, bias, training, momentum, eps, maxPool);
   }
   if (!needsGrad([input, weight, bias, residual]) && (!residual || residual.dtype === input.dtype)) {
     return batchNormNoGrad(input, runningMean, runningVar, weight, bias, training, momentum, eps, relu, residual);
@@ -113,7 +119,7 @@ export function batchNorm(
   k.batchNorm(out, x, mean, variance, training, affine, eps, relu, workspace);
   if (training) updateRunning(runningMean, runningVar, mean, variance, momentum, count);
   record('batchNorm', [out, mean, variance, ...(workspace ? [workspace] : [])], [x, affine?.weight ?? null, affine?.bias ?? null],
-    { training, eps, relu });
+    { training, eps, relu, maxPool: null });
   return out;
 }
 
@@ -130,7 +136,33 @@ function batchNormLoops(
   const out = emptyLayoutLike(x);
   const [mean, variance] = statistics(x, runningMean, runningVar, training, momentum);
   if (out.numel() > 0) k.channelAffine(out, x, ...affineOf(mean, variance, weight, bias, eps, vectorDType(x.dtype)), relu, null);
-  record('batchNorm', [out, mean, variance], [x, weight, bias], { training, eps, relu });
+  record('batchNorm', [out, mean, variance], [x, weight, bias], { training, eps, relu, maxPool: null });
+  return out;
+}
+
+/**
+ * maxPool2d(relu(batchNorm(x)), window, stride = window) in native loops for every floating dtype (with or
+ * without gradients): the normalised activations are never written, only the pooled values and, when a
+ * gradient is needed, one byte per output telling where in its window the maximum sat. The backward rebuilds
+ * the batch norm's output gradient from those (kernels.ts channelAffinePool, channelNormBackward).
+ */
+function batchNormReluMaxPool(
+  input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null, bias: Tensor | null,
+  training: boolean, momentum: number, eps: number, window: [number, number],
+): Tensor {
+  const [kh, kw] = window;
+  if (input.ndim !== 4 || input.shape[2] < kh || input.shape[3] < kw || !(kh >= 1 && kw >= 1 && kh * kw <= 256)) {
+    throw new RangeError(`batch_norm: cannot fuse a ${kh}x${kw} max pooling over an input of size ${formatShape(input.shape)}`);
+  }
+  const x = toChannelsLast(input);
+  const [N, C, H, W] = x.shape;
+  const shape = [N, C, Math.floor(H / kh), Math.floor(W / kw)];
+  const out = emptyChannelsLast(shape, x.dtype);
+  const argmax = needsGrad([input, weight, bias]) ? emptyChannelsLast(shape, 'uint8') : null;
+  const [mean, variance] = statistics(x, runningMean, runningVar, training, momentum);
+  if (out.numel() > 0) k.channelAffinePool(out, argmax, x, ...affineOf(mean, variance, weight, bias, eps, vectorDType(x.dtype)), window);
+  record('batchNorm', argmax ? [out, mean, variance, argmax] : [out, mean, variance], [x, weight, bias],
+    { training, eps, relu: true, maxPool: window });
   return out;
 }
 
@@ -160,10 +192,11 @@ function batchNormNoGrad(
  */
 export function batchNormBackward(
   g: Tensor, x: Tensor, weight: Tensor | null, bias: Tensor | null, mean: Tensor, variance: Tensor, training: boolean,
-  eps: number, relu: boolean, reluWorkspace: Tensor | null, needs: boolean[],
+  eps: number, relu: boolean, saved: Tensor | null, needs: boolean[], maxPool: [number, number] | null = null,
 ): (Tensor | null)[] {
-  if (x.dtype !== 'float32') {
-    const grad = isChannelsLast(x) ? toChannelsLast(toDType(g, x.dtype)) : contiguous(toDType(g, x.dtype));
+  // `saved`: oneDNN's ReLU mask (float32 path), or the window positions when max pooling was fused.
+  if (x.dtype !== 'float32' || maxPool) {
+    const grad = isChannelsLast(x) || maxPool ? toChannelsLast(toDType(g, x.dtype)) : contiguous(toDType(g, x.dtype));
     const C = x.shape[1], vdt = vectorDType(x.dtype);
     const gradIn = needs[0] ? emptyLayoutLike(x) : null;
     const gradParams: [Tensor, Tensor] | null = weight && (needs[1] || needs[2]) ? [empty([C], vdt), empty([C], vdt)] : null;
@@ -172,6 +205,7 @@ export function batchNormBackward(
       gradIn, gradParams, g: grad, x, mean, variance, training, eps,
       weight: weight ? contiguous(toDType(weight, vdt)) : null,
       reluAffine: relu ? affineOf(mean, variance, weight, bias, eps, vdt) : null,
+      pooled: maxPool ? { argmax: saved!, window: maxPool } : null,
     });
     const asParam = (t: Tensor, p: Tensor) => (t.dtype === p.dtype ? t : toDType(t, p.dtype));
     return [gradIn, gradParams ? asParam(gradParams[0], weight!) : null, gradParams ? asParam(gradParams[1], bias!) : null];
@@ -181,6 +215,6 @@ export function batchNormBackward(
   const gradIn = emptyLayoutLike(grad);
   const C = x.shape[1];
   const affine = weight ? { gradWeight: empty([C], 'float32'), gradBias: empty([C], 'float32'), weight } : null;
-  k.batchNormBackward(gradIn, affine, grad, x, mean, variance, training, eps, reluWorkspace);
+  k.batchNormBackward(gradIn, affine, grad, x, mean, variance, training, eps, saved);
   return [gradIn, affine?.gradWeight ?? null, affine?.gradBias ?? null];
 }

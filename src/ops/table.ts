@@ -58,7 +58,7 @@ export interface OpAttrs extends Record<UnaryName, None> {
   cat: { dim: number };
   split: { dim: number; sizes: number[] };
   conv2d: { geometry: ConvGeometry };
-  batchNorm: { training: boolean; eps: number; relu: boolean };
+  batchNorm: { training: boolean; eps: number; relu: boolean; maxPool: [number, number] | null };
   pool2d: { spec: PoolSpec; channelsLast: boolean };
   rnnLayer: { mode: RnnMode; directions: 1 | 2; hasBias: boolean; reverse: boolean };
   // Not differentiable: comparisons, logical ops, index-valued results, random numbers.
@@ -365,8 +365,8 @@ export const gradRules: { [K in OpName]: GradRule<OpAttrs[K]> | 'nondiff' } = {
   batchNorm: {
     save: (inputs, outputs) => [inputs[0], inputs[1], inputs[2], outputs[1], outputs[2], outputs[3] ?? null],
     nondiffOutputs: [1, 2, 3],
-    backward: ([g], { saved: [x, w, b, mean, variance, reluMask], attrs: { training, eps, relu }, needs }) =>
-      batchNormBackward(g, x!, w, b, mean!, variance!, training, eps, relu, reluMask ?? null, needs),
+    backward: ([g], { saved: [x, w, b, mean, variance, extra], attrs: { training, eps, relu, maxPool }, needs }) =>
+      batchNormBackward(g, x!, w, b, mean!, variance!, training, eps, relu, extra ?? null, needs, maxPool),
   },
   pool2d: {
     save: (_, outputs) => [outputs[1] ?? null],

@@ -50,7 +50,8 @@ enum class Kernel : int {
   channelAffine = 31,
   channelNormBackward = 32,
   adamStep = 33,
-  count_ = 34,
+  channelAffinePool = 34,
+  count_ = 35,
 };
 
 enum class UnaryFn : int {

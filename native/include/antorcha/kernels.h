@@ -41,5 +41,6 @@ void k_channel_stats(ArgReader&);
 void k_channel_affine(ArgReader&);
 void k_channel_norm_backward(ArgReader&);
 void k_adam_step(ArgReader&);
+void k_channel_affine_pool(ArgReader&);
 
 }  // namespace antorcha

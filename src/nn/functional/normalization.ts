@@ -19,6 +19,12 @@ export interface BatchNormOptions {
    * one pass over memory instead of three when no gradient is needed). Default none.
    */
   residual?: Tensor | null;
+  /**
+   * maxPool2d(relu(batchNorm(x)), window) with stride = window, fused (what nn.Sequential does for BatchNorm2d,
+   * ReLU, MaxPool2d(k)): needs `fuseRelu`, a 4-D input and no residual; the pooled output is H / kh x W / kw
+   * (floor). Default none.
+   */
+  maxPool?: [number, number] | null;
 }
 
 function checkFeatures(name: string, t: Tensor | null, n: number): void {
@@ -54,7 +60,7 @@ export function batchNorm(
   if (weight !== null && bias === null) bias = zeros([c], { dtype: weight.dtype });
   if (bias !== null && weight === null) weight = ones([c], { dtype: bias.dtype });
   return batchNormOp(x, runningMean, runningVar, weight, bias, training, options.momentum ?? 0.1, options.eps ?? 1e-5,
-    options.fuseRelu ?? false, options.residual ?? null);
+    options.fuseRelu ?? false, options.residual ?? null, options.maxPool ?? null);
 }
 
 /** (x - mean) / sqrt(var + eps) over `dims` (biased variance), as the composites below need. */

@@ -75,6 +75,32 @@ function maxPoolArgs(kernelSize: Int2, o: MaxPoolOptions<Int2>): Pool2dArgs {
 }
 
 /**
+ * The window [kh, kw] when max pooling `x` (4-D) with these options tiles it — stride equal to the kernel, no
+ * padding or dilation, and the floor of H / kh x W / kw as output size (ceil mode included) — so that the
+ * pooling can be fused into the batch norm and ReLU before it (nn.Sequential); else null.
+ *
+ * @example
+ * F.tilingMaxPoolWindow(torch.randn(8, 16, 32, 32), 2, {}); // [2, 2]
+ */
+export function tilingMaxPoolWindow(x: Tensor, kernelSize: Int2, options: MaxPoolOptions<Int2>): [number, number] | null {
+  if (x.ndim !== 4) return null;
+  let a: Pool2dArgs;
+  try {
+    a = maxPoolArgs(kernelSize, options);
+  } catch {
+    return null;  // the unfused pooling reports the bad argument
+  }
+  const [kh, kw] = a.kernel;
+  for (let i = 0; i < 2; i++) {
+    if (!Number.isInteger(a.kernel[i]) || a.kernel[i] < 1 || a.stride[i] !== a.kernel[i] || a.padding[i] !== 0 || a.dilation[i] !== 1) return null;
+  }
+  const [h, w] = x.shape.slice(2);
+  if (h < kh || w < kw || kh * kw > 256) return null;
+  if (outputSize(h, kh, 0, kh, 1, a.ceilMode) !== Math.floor(h / kh) || outputSize(w, kw, 0, kw, 1, a.ceilMode) !== Math.floor(w / kw)) return null;
+  return [kh, kw];
+}
+
+/**
  * 2-D max pooling with its indices (int64, flat positions in each H*W plane).
  *
  * @example

@@ -84,6 +84,17 @@ export abstract class BatchNormBase extends Module {
   }
 
   /**
+   * maxPool2d(relu(forward(input)), window) with stride = window, in one fused pass each way; nn.Sequential
+   * calls it for BatchNorm2d, ReLU, MaxPool2d(k) (see MaxPool2d.tilingWindow).
+   *
+   * @example
+   * const y = bn.forwardWithReluMaxPool(x, [2, 2]); // as pool.forward(relu.forward(bn.forward(x)))
+   */
+  forwardWithReluMaxPool(input: Tensor, window: [number, number]): Tensor {
+    return this.normalize(input, true, null, window);
+  }
+
+  /**
    * relu?(forward(input) + residual) with the add (and ReLU) fused into the normalisation: a ResNet block's
    * tail, which convBn calls.
    *
@@ -94,7 +105,7 @@ export abstract class BatchNormBase extends Module {
     return this.normalize(input, relu, residual);
   }
 
-  private normalize(input: Tensor, fuseRelu: boolean, residual: Tensor | null = null): Tensor {
+  private normalize(input: Tensor, fuseRelu: boolean, residual: Tensor | null = null, maxPool: [number, number] | null = null): Tensor {
     this.checkInputDim(input);
     let factor = this.momentum ?? 0.0;
     if (this.training && this.trackRunningStats && this.num_batches_tracked !== null) {
@@ -106,7 +117,7 @@ export abstract class BatchNormBase extends Module {
     const useRunning = !this.training || this.trackRunningStats;
     return batchNorm(
       input, useRunning ? this.running_mean : null, useRunning ? this.running_var : null, this.weight, this.bias,
-      { training: bnTraining, momentum: factor, eps: this.eps, fuseRelu, residual },
+      { training: bnTraining, momentum: factor, eps: this.eps, fuseRelu, residual, maxPool },
     );
   }
 

@@ -30,10 +30,23 @@ export class MaxPool2d<R extends boolean = false> extends Module {
     this.ceilMode = options.ceilMode ?? false;
   }
   forward(input: Tensor): Pooled<R> {
-    const [values, indices] = F.maxPool2dWithIndices(input, this.kernelSize, this);
-    if (this.returnIndices) return [values, indices] as Pooled<R>;
-    indices.dispose();
-    return values as Pooled<R>;
+    if (this.returnIndices) return F.maxPool2dWithIndices(input, this.kernelSize, this) as Pooled<R>;
+    // Values alone: the indices the backward needs stay internal (int32, and only when a gradient is needed).
+    const { stride, padding, dilation, ceilMode } = this;
+    return F.maxPool2d(input, this.kernelSize, { stride, padding, dilation, ceilMode }) as Pooled<R>;
+  }
+
+  /**
+   * The window [kh, kw] when this layer, as built, pools `input` in windows that tile it (stride = kernel, no
+   * padding or dilation) and returns values alone: nn.Sequential then fuses it into the batch norm and ReLU
+   * before it. Null otherwise, or when forward is overridden.
+   *
+   * @example
+   * new nn.MaxPool2d(2).tilingWindow(torch.randn(8, 16, 32, 32)); // [2, 2]
+   */
+  tilingWindow(input: Tensor): [number, number] | null {
+    if (this.returnIndices || this.forward !== MaxPool2d.prototype.forward) return null;
+    return F.tilingMaxPoolWindow(input, this.kernelSize, this);
   }
   override extraRepr(): string {
     return `kernel_size=${pyValue(this.kernelSize)}, stride=${pyValue(this.stride)}, padding=${pyValue(this.padding)}, ` +
