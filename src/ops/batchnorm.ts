@@ -1,6 +1,7 @@
 /**
  * Batch normalisation with PyTorch's running-statistics update: on oneDNN for float32 with gradients, in plain
- * native loops otherwise (no gradient; bfloat16/float16 activations, which stay 16-bit; float64).
+ * native loops otherwise (no gradient; bfloat16/float16 activations, which stay 16-bit; float64; and a ReLU
+ * and max pooling fused after it, for every dtype).
  */
 import * as k from '../backend/kernels.js';
 import type { Tensor } from '../tensor.js';
