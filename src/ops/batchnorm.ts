@@ -152,7 +152,8 @@ function batchNormReluMaxPool(
   training: boolean, momentum: number, eps: number, window: [number, number],
 ): Tensor {
   const [kh, kw] = window;
-  if (input.ndim !== 4 || input.shape[2] < kh || input.shape[3] < kw || !(kh >= 1 && kw >= 1 && kh * kw <= 256)) {
+  if (input.ndim !== 4 || !Number.isInteger(kh) || !Number.isInteger(kw) || kh < 1 || kw < 1 || kh * kw > 256
+    || input.shape[2] < kh || input.shape[3] < kw) {
     throw new RangeError(`batch_norm: cannot fuse a ${kh}x${kw} max pooling over an input of size ${formatShape(input.shape)}`);
   }
   const x = toChannelsLast(input);

@@ -175,4 +175,6 @@ test('the fused pooling needs the ReLU and refuses windows it cannot take', () =
   assert.throws(() => F.batchNorm(x, null, null, null, null, { training: true, maxPool: [2, 2] }), /after a ReLU/);
   assert.throws(() => F.batchNorm(x, null, null, null, null, { training: true, fuseRelu: true, maxPool: [5, 2] }),
     /cannot fuse a 5x2 max pooling over an input of size \[2, 3, 4, 4\]/);
+  assert.throws(() => F.batchNorm(x, null, null, null, null, { training: true, fuseRelu: true, maxPool: [1.5, 2] }), /cannot fuse/);
+  assert.throws(() => F.batchNorm(x.int(), null, null, null, null, { training: true, fuseRelu: true, maxPool: [2, 2] }), /floating/);
 }));
