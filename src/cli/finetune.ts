@@ -18,7 +18,7 @@ import { loadFashionMnist } from './fashion_data.js';
 import { readJsonl, type MetricsRecord } from '../utils/metrics.js';
 import type { ProgressStream } from '../utils/progress.js';
 import {
-  ampRegion, endEpoch, epochLine, evaluate, freeAll, round, runFiles, startMetrics, trainEpoch, type AmpOption, type RunFiles,
+  ampLabel, ampRegion, endEpoch, epochLine, evaluate, freeAll, round, runFiles, startMetrics, trainEpoch, type AmpOption, type RunFiles,
 } from './train_loop.js';
 
 export interface FinetuneOptions {
@@ -112,7 +112,7 @@ export async function finetune(options: FinetuneOptions = {}): Promise<FinetuneR
     const loader = (x: Tensor, y: Tensor, generator: Generator) => new DataLoader(new TensorDataset(x, y), { batchSize, shuffle: true, generator });
     say(`antorcha: transfer learning on Fashion-MNIST: backbone classes 0-4 (${xA.shape[0].toLocaleString('en-US')} images), `
       + `head classes 5-9 (${xB.shape[0].toLocaleString('en-US')} images), batch ${batchSize}, Adam lr ${lr}, `
-      + `CPU with ${torch.getNumThreads()} thread(s)` + (options.amp === 'bf16' ? ', autocast bfloat16' : ''));
+      + `CPU with ${torch.getNumThreads()} thread(s)` + ampLabel(options.amp));
 
     torch.manualSeed(seed);
     if (options.backbone === undefined) {

@@ -19,7 +19,7 @@ import { loadFashionMnist, type FashionMnistTensors } from './fashion_data.js';
 import { readJsonl, type MetricsRecord } from '../utils/metrics.js';
 import type { ProgressStream } from '../utils/progress.js';
 import {
-  ampRegion, endEpoch, epochLine, evaluate, freeAll, loadCheckpoint, resumeFrom, round, runFiles, startMetrics, trainEpoch, writeCharts,
+  ampLabel, ampRegion, endEpoch, epochLine, evaluate, freeAll, loadCheckpoint, resumeFrom, round, runFiles, startMetrics, trainEpoch, writeCharts,
   type RunFiles,
 } from './train_loop.js';
 
@@ -118,7 +118,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     const nTrain = data.train.images.shape[0], nTest = data.test.images.shape[0];
     say(`antorcha: ${TITLE}: ${nTrain.toLocaleString('en-US')} training and ${nTest.toLocaleString('en-US')} test images, `
       + `batch ${batchSize}, Adam lr ${optimizer.paramGroups[0].lr}, CPU with ${torch.getNumThreads()} thread(s)`
-      + (amp === 'bf16' ? ', autocast bfloat16' : ''));
+      + ampLabel(amp));
     if (startEpoch > 1) say(`resuming after epoch ${startEpoch - 1} from ${files.checkpoint}`);
     if (startEpoch > epochs) say(`already trained ${startEpoch - 1} epoch(s); nothing to do (raise --epochs to continue)`);
 

@@ -11,6 +11,7 @@ import type { nn, optim, Tensor } from '../index.js';
 import { appendJsonl, readJsonl, writeJsonl, type MetricsRecord } from '../utils/metrics.js';
 import { epochProgress, formatDuration, type ProgressStream } from '../utils/progress.js';
 import { writeTrainingCharts, type EpochCurvePoint } from '../utils/plot.js';
+import { hasNativeBfloat16 } from '../amp/native_support.js';
 
 /** The trainers' `--amp`: the autocast dtype of the forward pass, or none (float32). */
 export type AmpOption = 'bf16' | null | undefined;
@@ -25,6 +26,20 @@ export type AmpOption = 'bf16' | null | undefined;
  */
 export function ampRegion(amp: AmpOption): <T>(fn: () => T) => T {
   return (fn) => (amp === 'bf16' ? torch.autocast({ deviceType: 'cpu', dtype: 'bfloat16' }, fn) : fn());
+}
+
+/**
+ * What the trainers' first line says about `--amp`: nothing for float32, else the autocast dtype, and on a CPU
+ * without bfloat16 instructions (oneDNN computes bfloat16 natively only with AVX-512) that it is emulated there:
+ * PyTorch's dtypes and values, at float32 speed or below.
+ *
+ * @example
+ * say(`... CPU with 2 thread(s)${ampLabel('bf16')}`); // ", autocast bfloat16" on an AVX-512 / AMX CPU
+ */
+export function ampLabel(amp: AmpOption): string {
+  if (amp !== 'bf16') return '';
+  return hasNativeBfloat16() ? ', autocast bfloat16'
+    : ', autocast bfloat16 (emulated: this CPU has no bfloat16 instructions, so no faster than float32)';
 }
 
 /** The files a run rewrites at the end of every epoch. */

@@ -31,7 +31,7 @@ import { SimpleRNN } from '../../examples/simple-rnn.js';
 import { readJsonl, type MetricsRecord } from '../utils/metrics.js';
 import type { ProgressStream } from '../utils/progress.js';
 import {
-  CheckpointNotFoundError, ampRegion, resumeFrom, endEpoch, epochLine, evaluate, freeAll, loadCheckpoint, round, runFiles, startMetrics,
+  CheckpointNotFoundError, ampLabel, ampRegion, resumeFrom, endEpoch, epochLine, evaluate, freeAll, loadCheckpoint, round, runFiles, startMetrics,
   trainEpoch, writeCharts, type AmpOption, type RunFiles,
 } from './train_loop.js';
 
@@ -300,7 +300,7 @@ export async function trainText(options: TextTrainOptions = {}): Promise<TextTra
     const count = (n: number) => n.toLocaleString('en-US');
     say(`antorcha: ${title}: ${count(trainData.labels.length)} training and ${count(testData.labels.length)} test messages, `
       + `vocabulary ${count(vocab.length)}, ${maxLength} tokens each, batch ${batchSize}, Adam lr ${optimizer.paramGroups[0].lr}, `
-      + `CPU with ${torch.getNumThreads()} thread(s)` + (amp === 'bf16' ? ', autocast bfloat16' : ''));
+      + `CPU with ${torch.getNumThreads()} thread(s)` + ampLabel(amp));
     if (startEpoch > 1) say(`resuming after epoch ${startEpoch - 1} from ${files.checkpoint}`);
     if (startEpoch > epochs) say(`already trained ${startEpoch - 1} epoch(s); nothing to do (raise --epochs to continue)`);
 
