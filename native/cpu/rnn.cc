@@ -94,8 +94,11 @@ dnnl::rnn_direction direction(const Config& c) {
 struct RnnEntry {
   dnnl::primitive_desc fwd_train, fwd_infer, bwd;
   dnnl::primitive fwd_train_prim, fwd_infer_prim, bwd_prim;
-  bool has_bwd = false;
+  bool has_train = false, has_infer = false, has_bwd = false;
 };
+
+// What a call needs from an entry (the backward also needs the training forward, its hint).
+enum class Pass { train, infer, backward };
 
 dnnl::primitive_desc forward_pd(const Config& c, const Descs& d, dnnl::prop_kind kind) {
   const dnnl::memory::desc none;
@@ -149,25 +152,31 @@ dnnl::primitive_desc backward_pd(const Config& c, const dnnl::primitive_desc& hi
   }
 }
 
-// Entries by configuration. A program uses a handful of sequence shapes; the map is cleared if it grows
-// past kMaxEntries (a stream of ever-new lengths would otherwise keep every descriptor).
+// Entries by configuration, each primitive built on first use: a training run never builds the inference
+// forward (building one costs milliseconds, and a packed sequence meets new segment shapes with every batch).
+// A program uses a handful of sequence shapes; the map is cleared if it grows past kMaxEntries (a stream of
+// ever-new lengths would otherwise keep every descriptor).
 constexpr size_t kMaxEntries = 256;
-RnnEntry& entry_for(const Config& c, bool need_bwd) {
+RnnEntry& entry_for(const Config& c, Pass pass) {
   static std::unordered_map<std::string, RnnEntry> entries;
   const std::string key = c.key();
   auto it = entries.find(key);
   if (it == entries.end()) {
     if (entries.size() >= kMaxEntries) entries.clear();
-    const Descs d = data_descs(c);
-    RnnEntry e;
-    e.fwd_train = forward_pd(c, d, dnnl::prop_kind::forward_training);
-    e.fwd_infer = forward_pd(c, d, dnnl::prop_kind::forward_inference);
-    e.fwd_train_prim = dnnl::primitive(e.fwd_train);
-    e.fwd_infer_prim = dnnl::primitive(e.fwd_infer);
-    it = entries.emplace(key, std::move(e)).first;
+    it = entries.emplace(key, RnnEntry{}).first;
   }
   RnnEntry& e = it->second;
-  if (need_bwd && !e.has_bwd) {
+  if (pass != Pass::infer && !e.has_train) {
+    e.fwd_train = forward_pd(c, data_descs(c), dnnl::prop_kind::forward_training);
+    e.fwd_train_prim = dnnl::primitive(e.fwd_train);
+    e.has_train = true;
+  }
+  if (pass == Pass::infer && !e.has_infer) {
+    e.fwd_infer = forward_pd(c, data_descs(c), dnnl::prop_kind::forward_inference);
+    e.fwd_infer_prim = dnnl::primitive(e.fwd_infer);
+    e.has_infer = true;
+  }
+  if (pass == Pass::backward && !e.has_bwd) {
     e.bwd = backward_pd(c, e.fwd_train);
     e.bwd_prim = dnnl::primitive(e.bwd);
     e.has_bwd = true;
@@ -290,7 +299,7 @@ void k_rnn(ArgReader& r) {
   if (query) {
     TensorArg out = r.tensor();
     if (out.dtype != DType::float64 || out.numel != 1) fail("rnn: workspace query needs a float64 scalar");
-    *out.ptr<double>() = static_cast<double>(entry_for(c, false).fwd_train.workspace_desc().get_size());
+    *out.ptr<double>() = static_cast<double>(entry_for(c, Pass::train).fwd_train.workspace_desc().get_size());
     return;
   }
   TensorArg y = r.tensor(), hn = r.tensor(), cn, ws;
@@ -306,7 +315,7 @@ void k_rnn(ArgReader& r) {
   for (const TensorArg* t : {&hn, &h0}) check(*t, {c.D, c.N, c.H}, "hidden state", c.data());
   if (c.lstm())
     for (const TensorArg* t : {&cn, &c0}) check(*t, {c.D, c.N, c.H}, "cell state");
-  RnnEntry& e = entry_for(c, false);
+  RnnEntry& e = entry_for(c, c.training ? Pass::train : Pass::infer);
   const dnnl::primitive_desc& pd = c.training ? e.fwd_train : e.fwd_infer;
   if (c.training) {
     const size_t need = pd.workspace_desc().get_size();
@@ -370,7 +379,7 @@ void k_rnn_backward(ArgReader& r) {
   for (const TensorArg* t : {&dh0, &dhn}) check(*t, {c.D, c.N, c.H}, "hidden state gradient");
   if (c.lstm())
     for (const TensorArg* t : {&c0, &dc0, &cn, &dcn}) check(*t, {c.D, c.N, c.H}, "cell state");
-  RnnEntry& e = entry_for(c, true);
+  RnnEntry& e = entry_for(c, Pass::backward);
   const dnnl::primitive_desc& pd = e.bwd;
   if (ws.dtype != DType::uint8 || !ws.is_contiguous() || static_cast<size_t>(ws.numel) < pd.workspace_desc().get_size())
     fail("rnn backward: workspace too small");
