@@ -178,3 +178,19 @@ test('the fused pooling needs the ReLU and refuses windows it cannot take', () =
   assert.throws(() => F.batchNorm(x, null, null, null, null, { training: true, fuseRelu: true, maxPool: [1.5, 2] }), /cannot fuse/);
   assert.throws(() => F.batchNorm(x.int(), null, null, null, null, { training: true, fuseRelu: true, maxPool: [2, 2] }), /floating/);
 }));
+
+test('an input that needs no gradient still gives the parameters theirs (float64, against the unfused layers)', () => torch.tidy(() => {
+  torch.manualSeed(4);
+  const fusedBn = new nn.BatchNorm2d(6).double(), bn = new nn.BatchNorm2d(6).double();
+  torch.noGrad(() => { fusedBn.weight!.normal_(1, 0.3); fusedBn.bias!.normal_(0, 0.3); bn.weight!.copy_(fusedBn.weight!); bn.bias!.copy_(fusedBn.bias!); });
+  const x = torch.randn([4, 6, 8, 9], { dtype: 'float64' });
+  const ya = new nn.Sequential(fusedBn, new nn.ReLU(), new nn.MaxPool2d(2)).forward(x) as Tensor;
+  const yb = new nn.MaxPool2d(2).forward(bn.forwardWithRelu(x));
+  assert.equal(ya.gradFn?.name, 'batchNorm');
+  const g = torch.randn(ya.shape, { dtype: 'float64' });
+  ya.backward(g);
+  yb.backward(g);
+  for (const [a, b, what] of [[fusedBn.weight!.grad!, bn.weight!.grad!, 'weight'], [fusedBn.bias!.grad!, bn.bias!.grad!, 'bias']] as const) {
+    assert.ok(a.sub(b).abs().max().item() <= 1e-12 * (1 + b.abs().max().item()), `${what}'s gradient`);
+  }
+}));
