@@ -63,6 +63,22 @@ void check_vector(const TensorArg& t, int64_t C, DType dtype, const char* op, co
 
 namespace {
 
+// sum[k * C + c] += f(base + c, c)[k] for one row of C channels (K of 1 or 2). Each sum is its own
+// restrict-qualified pointer: with one array for both, GCC guarded the vectorised loop with an aliasing check
+// that sent every call down its scalar copy (the backward's sums ran at a third of the speed).
+template <int K, typename A, typename F>
+[[gnu::always_inline]] inline void add_row(A* sums, int64_t base, int64_t C, const F& f) {
+  static_assert(K == 1 || K == 2, "one or two sums per channel");
+  A* __restrict__ s0 = sums;
+  A* __restrict__ s1 = sums + (K - 1) * C;
+  _Pragma("GCC ivdep")
+  for (int64_t c = 0; c < C; ++c) {
+    const std::array<A, K> v = f(base + c, c);
+    s0[c] += v[0];
+    if constexpr (K == 2) s1[c] += v[K - 1];
+  }
+}
+
 // Sums K per-channel quantities f(i, c) -> std::array<A, K> over every element i of channel c into
 // acc[k * C + c] (zeroed by the caller). Runs of up to 64 rows are summed in A (vectorised), then added in
 // double: batch statistics over millions of elements would lose digits in one float32 sum.
@@ -77,17 +93,11 @@ void channel_sums(const ChannelLayout& l, double* acc, const F& f) {
     parallel_for((rows + kRun - 1) / kRun, 1, [&](int64_t begin, int64_t end) {
       double* mine = partial.data() + static_cast<size_t>(omp_get_thread_num()) * K * C;
       std::vector<A> run(static_cast<size_t>(K * C));
-      A* __restrict__ sum = run.data();
       for (int64_t b = begin; b < end; ++b) {
         std::fill(run.begin(), run.end(), A(0));
         const int64_t last = std::min(rows, (b + 1) * kRun);
-        for (int64_t r = b * kRun; r < last; ++r) {
-          for (int64_t c = 0; c < C; ++c) {
-            const std::array<A, K> v = f(r * C + c, c);
-            for (int k = 0; k < K; ++k) sum[k * C + c] += v[k];
-          }
-        }
-        for (int64_t j = 0; j < K * C; ++j) mine[j] += sum[j];
+        for (int64_t r = b * kRun; r < last; ++r) add_row<K>(run.data(), r * C, C, f);
+        for (int64_t j = 0; j < K * C; ++j) mine[j] += run[j];
       }
     });
     for (int t = 0; t < threads; ++t)
@@ -128,6 +138,7 @@ void channel_map(const ChannelLayout& l, const F& f) {
   if (l.rows) {
     parallel_for(l.count, 16, [&](int64_t begin, int64_t end) {
       for (int64_t row = begin; row < end; ++row)
+        _Pragma("GCC ivdep")
         for (int64_t c = 0; c < C; ++c) f(row * C + c, c);
     });
   } else {
@@ -178,10 +189,12 @@ void channel_stats_rows(TensorArg& mean, TensorArg& var, const TensorArg& in, co
       std::fill(run_mean.begin(), run_mean.end(), A(0));
       std::fill(run_m2.begin(), run_m2.end(), A(0));
       for (int64_t r = first; r < last; ++r)
+        _Pragma("GCC ivdep")
         for (int64_t c = 0; c < C; ++c) mu[c] += load(x + r * C + c);
       const A inv = A(1) / static_cast<A>(last - first);
       for (int64_t c = 0; c < C; ++c) mu[c] *= inv;
       for (int64_t r = first; r < last; ++r)
+        _Pragma("GCC ivdep")
         for (int64_t c = 0; c < C; ++c) {
           const A d = load(x + r * C + c) - mu[c];
           m2[c] += d * d;

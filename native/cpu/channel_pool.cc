@@ -85,12 +85,14 @@ void affine_relu_pool(T* y, uint8_t* argmax, const T* x, const compute_t<T>* a, 
             const T* p = x + ((n * s.H + oh * s.kh + dh) * s.W + ow * s.kw + dw) * C;
             const int32_t pos = static_cast<int32_t>(dh * s.kw + dw);
             if (pos == 0) {
+              _Pragma("GCC ivdep")
               for (int64_t c = 0; c < C; ++c) {
                 best[c] = rounded<T>(std::max(affine(load(p + c), a[c], b[c]), A(0)));
                 at[c] = 0;
               }
               continue;
             }
+            _Pragma("GCC ivdep")
             for (int64_t c = 0; c < C; ++c) {
               const A v = rounded<T>(std::max(affine(load(p + c), a[c], b[c]), A(0)));
               const bool take = v > best[c] || v != v;

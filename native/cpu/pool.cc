@@ -97,6 +97,7 @@ void k_pool2d(ArgReader& r) {
                 C_t* a = acc.data();
                 int32_t* g = arg.data();
                 if (s.max && first) {
+                  _Pragma("GCC ivdep")
                   for (int64_t c = 0; c < C; ++c) {
                     a[c] = load(p + c * cs);
                     g[c] = at;
@@ -104,6 +105,7 @@ void k_pool2d(ArgReader& r) {
                 } else if (s.max) {
                   // PyTorch's rule: the first maximum wins, and a NaN always takes over.
                   if (cs == 1) {
+                    _Pragma("GCC ivdep")
                     for (int64_t c = 0; c < C; ++c) {
                       const C_t v = load(p + c);
                       const bool take = v > a[c] || v != v;
@@ -111,6 +113,7 @@ void k_pool2d(ArgReader& r) {
                       g[c] = take ? at : g[c];
                     }
                   } else {
+                    _Pragma("GCC ivdep")
                     for (int64_t c = 0; c < C; ++c) {
                       const C_t v = load(p + c * cs);
                       const bool take = v > a[c] || v != v;
@@ -119,6 +122,7 @@ void k_pool2d(ArgReader& r) {
                     }
                   }
                 } else if (cs == 1) {
+                  _Pragma("GCC ivdep")
                   for (int64_t c = 0; c < C; ++c) a[c] += load(p + c);
                 } else {
                   for (int64_t c = 0; c < C; ++c) a[c] += load(p + c * cs);
@@ -128,6 +132,7 @@ void k_pool2d(ArgReader& r) {
             }
             scalar_t* q = y + n * os[0] + oh * os[2] + ow * os[3];
             if (s.max) {
+              _Pragma("GCC ivdep")
               for (int64_t c = 0; c < C; ++c) store(q + c * ocs, acc[c]);
               if (has_indices) {
                 const int64_t at = n * indices.strides[0] + oh * indices.strides[2] + ow * indices.strides[3];
@@ -147,6 +152,7 @@ void k_pool2d(ArgReader& r) {
               else if (s.count_include_pad) div = wh.pool_size * ww.pool_size;
               else div = (wh.end - wh.start) * (ww.end - ww.start);
               const C_t scale = C_t(1) / static_cast<C_t>(div);
+              _Pragma("GCC ivdep")
               for (int64_t c = 0; c < C; ++c) store(q + c * ocs, acc[c] * scale);
             }
           }
@@ -249,6 +255,7 @@ void k_pool2d_backward(ArgReader& r) {
                                                        std::conditional_t<sizeof(scalar_t) == 4, uint32_t, uint64_t>>;
                         Raw* draw = reinterpret_cast<Raw*>(dst);
                         const Raw* graw = reinterpret_cast<const Raw*>(g);
+                        _Pragma("GCC ivdep")
                         for (int64_t c = 0; c < C; ++c) draw[c] = graw[c] & (Raw(0) - static_cast<Raw>(ip[c] == at));
                       } else {
                         for (int64_t c = 0; c < C; ++c) dst[c * gs[1]] = ip[c * is1] == at ? g[c * os[1]] : scalar_t{};
