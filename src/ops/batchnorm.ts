@@ -100,7 +100,7 @@ export function batchNorm(
     return relu ? y.relu() : y;
   }
   if ((weight === null) !== (bias === null)) throw new Error('batch_norm: weight and bias must both be given or both be null');
-  if (input.dtype !== 'float32' || process.env.BNLOOPS) return batchNormLoops(input, runningMean, runningVar, weight, bias, training, momentum, eps, relu);
+  if (input.dtype !== 'float32') return batchNormLoops(input, runningMean, runningVar, weight, bias, training, momentum, eps, relu);
   // oneDNN keeps no ReLU mask in inference: a gradient through an eval-mode fused ReLU takes the two ops.
   if (relu && !training && needsGrad([input, weight, bias])) {
     return batchNorm(input, runningMean, runningVar, weight, bias, training, momentum, eps, false).relu();
@@ -197,7 +197,7 @@ export function batchNormBackward(
   eps: number, relu: boolean, saved: Tensor | null, needs: boolean[], maxPool: [number, number] | null = null,
 ): (Tensor | null)[] {
   // `saved`: oneDNN's ReLU mask (float32 path), or the window positions when max pooling was fused.
-  if (x.dtype !== 'float32' || maxPool || process.env.BNLOOPS) {
+  if (x.dtype !== 'float32' || maxPool) {
     const grad = isChannelsLast(x) || maxPool ? toChannelsLast(toDType(g, x.dtype)) : contiguous(toDType(g, x.dtype));
     const C = x.shape[1], vdt = vectorDType(x.dtype);
     const gradIn = needs[0] ? emptyLayoutLike(x) : null;
