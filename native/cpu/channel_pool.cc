@@ -155,6 +155,7 @@ template <typename T, bool Relu>
 [[gnu::always_inline]] inline void add_sums(compute_t<T>* __restrict__ sum_g, compute_t<T>* __restrict__ sum_gx, const T* __restrict__ xrow,
               const T* __restrict__ grow, const uint8_t* __restrict__ mark, uint8_t pos, const ChannelVectors<compute_t<T>>& v,
               int64_t C) {
+  _Pragma("GCC ivdep")
   for (int64_t c = 0; c < C; ++c) {
     const compute_t<T> gv = grad_at<T, Relu>(xrow, grow, mark, pos, v, c);
     sum_g[c] += gv;
@@ -168,12 +169,14 @@ template <typename T, bool Relu, bool Training>
                 uint8_t pos, const ChannelVectors<compute_t<T>>& v, int64_t C) {
   using A = compute_t<T>;
   if (!grow) {
+    _Pragma("GCC ivdep")
     for (int64_t c = 0; c < C; ++c) {
       if constexpr (Training) store(out + c, (A(0) - v.mean_g[c] - (load(xrow + c) - v.mean[c]) * v.k[c]) * v.w[c]);
       else store(out + c, A(0) * v.w[c]);
     }
     return;
   }
+  _Pragma("GCC ivdep")
   for (int64_t c = 0; c < C; ++c) {
     const A gv = grad_at<T, Relu>(xrow, grow, mark, pos, v, c);
     if constexpr (Training) store(out + c, (gv - v.mean_g[c] - (load(xrow + c) - v.mean[c]) * v.k[c]) * v.w[c]);
