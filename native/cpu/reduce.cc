@@ -139,6 +139,8 @@ void reduce_impl(const TensorArg& out, const TensorArg& in, int nreduced) {
           const In* base = x + kept.offset(k0);
           for (int64_t rr = 0; rr < R; ++rr) {
             const In* row = base + red.offset(rr);
+            // acc is private: no aliasing (GCC's runtime check would otherwise keep short rows scalar).
+            _Pragma("GCC ivdep")
             for (int64_t j = 0; j < len; ++j) acc[j] = Op::combine(acc[j], static_cast<Acc>(load(row + j)));
           }
           for (int64_t j = 0; j < len; ++j) store(o + k0 + j, acc[j]);
