@@ -88,10 +88,7 @@ void channel_sums(const ChannelLayout& l, double* acc, const F& f) {
   constexpr int64_t kRun = 64;
   if (l.rows) {
     const int64_t rows = l.count;
-    int threads = std::max(1, num_threads());
-    std::vector<double> partial(static_cast<size_t>(threads) * K * C, 0.0);
-    parallel_for((rows + kRun - 1) / kRun, 1, [&](int64_t begin, int64_t end) {
-      double* mine = partial.data() + static_cast<size_t>(omp_get_thread_num()) * K * C;
+    auto sum_runs = [&](int64_t begin, int64_t end, double* mine) {
       std::vector<A> run(static_cast<size_t>(K * C));
       for (int64_t b = begin; b < end; ++b) {
         std::fill(run.begin(), run.end(), A(0));
@@ -99,9 +96,9 @@ void channel_sums(const ChannelLayout& l, double* acc, const F& f) {
         for (int64_t r = b * kRun; r < last; ++r) add_row<K>(run.data(), r * C, C, f);
         for (int64_t j = 0; j < K * C; ++j) mine[j] += run[j];
       }
-    });
-    for (int t = 0; t < threads; ++t)
-      for (int64_t j = 0; j < K * C; ++j) acc[j] += partial[static_cast<size_t>(t) * K * C + j];
+    };
+    const std::vector<double> total = thread_sums((rows + kRun - 1) / kRun, K * C, sum_runs);
+    for (int64_t j = 0; j < K * C; ++j) acc[j] += total[j];
     return;
   }
   parallel_for(C, 1, [&](int64_t begin, int64_t end) {

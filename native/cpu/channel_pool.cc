@@ -48,7 +48,8 @@ PoolShape check_pool(const TensorArg& x, const TensorArg& pooled, const TensorAr
   bool ok = pooled.ndim == 4 && pooled.dtype == x.dtype;
   for (int d = 0; ok && d < 4; ++d) ok = pooled.shape[d] == want[d];
   if (!ok || !layout_of(pooled, op).rows) {
-    fail(std::string(op) + ": the pooled tensor must be a channels-last [N, C, H / kh, W / kw] tensor of the input's dtype");
+    fail(std::string(op) +
+         ": the pooled tensor must be a channels-last [N, C, H / kh, W / kw] tensor of the input's dtype");
   }
   if (argmax) {
     ok = argmax->dtype == DType::uint8 && argmax->ndim == 4;
@@ -140,8 +141,8 @@ struct ChannelVectors {
 // (and the ReLU let it through), else zero. The pooled value is loaded whatever the mark says: a load under
 // the condition would keep the loops below from vectorising.
 template <typename T, bool Relu>
-[[gnu::always_inline]] inline compute_t<T> grad_at(const T* xrow, const T* grow, const uint8_t* mark, uint8_t pos, const ChannelVectors<compute_t<T>>& v,
-                            int64_t c) {
+[[gnu::always_inline]] inline compute_t<T> grad_at(const T* xrow, const T* grow, const uint8_t* mark, uint8_t pos,
+                                                  const ChannelVectors<compute_t<T>>& v, int64_t c) {
   using A = compute_t<T>;
   const A pooled = load(grow + c);
   A gv = mark[c] == pos ? pooled : A(0);
@@ -152,9 +153,10 @@ template <typename T, bool Relu>
 // Σ g and Σ g (x - mean) of one position covered by a window, added into sum_g and sum_gx.
 // Inlined into the per-position loop: as calls, their overhead rivals a row of 32 channels.
 template <typename T, bool Relu>
-[[gnu::always_inline]] inline void add_sums(compute_t<T>* __restrict__ sum_g, compute_t<T>* __restrict__ sum_gx, const T* __restrict__ xrow,
-              const T* __restrict__ grow, const uint8_t* __restrict__ mark, uint8_t pos, const ChannelVectors<compute_t<T>>& v,
-              int64_t C) {
+[[gnu::always_inline]] inline void add_sums(compute_t<T>* __restrict__ sum_g, compute_t<T>* __restrict__ sum_gx,
+                                           const T* __restrict__ xrow, const T* __restrict__ grow,
+                                           const uint8_t* __restrict__ mark, uint8_t pos,
+                                           const ChannelVectors<compute_t<T>>& v, int64_t C) {
   _Pragma("GCC ivdep")
   for (int64_t c = 0; c < C; ++c) {
     const compute_t<T> gv = grad_at<T, Relu>(xrow, grow, mark, pos, v, c);
@@ -165,8 +167,9 @@ template <typename T, bool Relu>
 
 // The input's gradient at one position; grow and mark are null where no window covers it (zero gradient).
 template <typename T, bool Relu, bool Training>
-[[gnu::always_inline]] inline void input_grad(T* __restrict__ out, const T* __restrict__ xrow, const T* __restrict__ grow, const uint8_t* __restrict__ mark,
-                uint8_t pos, const ChannelVectors<compute_t<T>>& v, int64_t C) {
+[[gnu::always_inline]] inline void input_grad(T* __restrict__ out, const T* __restrict__ xrow, const T* __restrict__ grow,
+                                             const uint8_t* __restrict__ mark, uint8_t pos,
+                                             const ChannelVectors<compute_t<T>>& v, int64_t C) {
   using A = compute_t<T>;
   if (!grow) {
     _Pragma("GCC ivdep")
@@ -196,11 +199,8 @@ void pool_backward(NormBackwardArgs& a, const PoolShape& s, int64_t count) {
                       co.w.data(), co.k.data(), co.mean_g.data()};
   std::vector<double> sums(static_cast<size_t>(2 * C), 0.0);
   if (a.want_params || (a.want_input && a.training)) {
-    // Per image row, float sums (vectorised) added into per-thread double sums, those added in thread order.
-    const int threads = std::max(1, num_threads());
-    std::vector<double> partial(static_cast<size_t>(threads) * 2 * C, 0.0);
-    parallel_for(s.N * s.H, 1, [&](int64_t begin, int64_t end) {
-      double* mine = partial.data() + static_cast<size_t>(omp_get_thread_num()) * 2 * C;
+    // Per image row, float sums (vectorised) added into the thread's double sums.
+    sums = thread_sums(s.N * s.H, 2 * C, [&](int64_t begin, int64_t end, double* mine) {
       std::vector<A> run(static_cast<size_t>(2 * C));
       for (int64_t row = begin; row < end; ++row) {
         std::fill(run.begin(), run.end(), A(0));
@@ -210,8 +210,6 @@ void pool_backward(NormBackwardArgs& a, const PoolShape& s, int64_t count) {
         for (int64_t j = 0; j < 2 * C; ++j) mine[j] += run[j];
       }
     });
-    for (int t = 0; t < threads; ++t)
-      for (int64_t j = 0; j < 2 * C; ++j) sums[j] += partial[static_cast<size_t>(t) * 2 * C + j];
   }
   co.finish(a, sums, count);
   if (!a.want_input) return;

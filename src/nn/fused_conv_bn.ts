@@ -68,10 +68,9 @@ export function convBn(conv: Module, bn: Module, x: Tensor, tail: ConvBnTail = {
   const residual = tail.residual ?? null, relu = tail.relu ?? null, pool = tail.maxPool ?? null;
   if (pool !== null) {
     if (residual !== null || relu === null) throw new Error('convBn: a max pooling follows a ReLU, without a residual');
-    const folds = canFuseConvBn(conv, bn, x, { relu });
-    const y = folds ? convBn(conv, bn, x, { relu }) : conv.forward(x) as Tensor;
-    if (folds) return pool.forward(y) as Tensor;
-    return bnReluMaxPool(bn, relu, pool, y);
+    // Folded into the convolution (eval mode), the pooling follows it; else it joins the batch norm.
+    if (canFuseConvBn(conv, bn, x, { relu })) return pool.forward(convBn(conv, bn, x, { relu })) as Tensor;
+    return bnReluMaxPool(bn, relu, pool, conv.forward(x) as Tensor);
   }
   if (canFuseConvBn(conv, bn, x, tail)) {
     const folded = foldedFor(conv as Conv2d, bn as BatchNorm2d);

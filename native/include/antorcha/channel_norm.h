@@ -1,10 +1,12 @@
 // Shared pieces of the batch-norm loops (channel_ops.cc) and their max-pooling fusion (channel_pool.cc):
 // argument checks, the activations' layout, and the per-channel coefficients of the backward pass.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <vector>
 
+#include "parallel.h"
 #include "tensor_arg.h"
 
 namespace antorcha {
@@ -33,6 +35,22 @@ void check_vector(const TensorArg& t, int64_t C, DType dtype, const char* op, co
 // the backward's ReLU mask (recomputed from x) agree on every sign.
 template <typename A>
 inline A affine(A x, A scale, A shift) { return std::fma(x, scale, shift); }
+
+// Sums over [0, n) split among the threads: fn(begin, end, mine) adds its chunk into `mine`, its thread's
+// `width` doubles, and the threads' partials are added in thread order, so the result depends only on the
+// thread count (a rerun gives the same bits).
+template <typename F>
+std::vector<double> thread_sums(int64_t n, int64_t width, const F& fn) {
+  const int threads = std::max(1, num_threads());
+  std::vector<double> partial(static_cast<size_t>(threads * width), 0.0);
+  parallel_for(n, 1, [&](int64_t begin, int64_t end) {
+    fn(begin, end, partial.data() + static_cast<size_t>(omp_get_thread_num()) * width);
+  });
+  std::vector<double> total(static_cast<size_t>(width), 0.0);
+  for (int t = 0; t < threads; ++t)
+    for (int64_t j = 0; j < width; ++j) total[j] += partial[static_cast<size_t>(t * width + j)];
+  return total;
+}
 
 // What channelNormBackward was asked for (flags and tensors as the tape gives them).
 struct NormBackwardArgs {
