@@ -23,6 +23,7 @@
         "native/cpu/channel_pool.cc",
         "native/cpu/pool.cc",
         "native/cpu/rnn.cc",
+        "native/cpu/lstm_loop.cc",
         "native/cpu/optim.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/include"],

@@ -6,6 +6,7 @@
 // The bfloat16 configuration (autocast on CPUs whose oneDNN has bfloat16 kernels) takes bfloat16 sequences and
 // hidden states with float32 cell states, parameters and biases (the weights are converted in the reorder
 // into the primitive's layout); its backward takes and gives float32 gradients, as oneDNN's bfloat16 RNN does.
+// bfloat16 LSTMs run on the library's own loop instead (cpu/lstm_loop.cc), behind the same kernels.
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -14,6 +15,7 @@
 
 #include "antorcha/dnnl_context.h"
 #include "antorcha/kernels.h"
+#include "antorcha/rnn_layer.h"
 
 namespace antorcha {
 namespace {
@@ -23,41 +25,18 @@ using dims = dnnl::memory::dims;
 using dt = dnnl::memory::data_type;
 constexpr auto f32 = dt::f32;
 
-enum class Mode : int { rnn_tanh = 0, rnn_relu = 1, lstm = 2, gru = 3 };
+using Mode = RnnMode;
+using Config = RnnConfig;
+using Params = RnnParams;
 
-// The shape of one layer's work, read from the tape: mode, directions, T, N, input size, hidden size, training.
-struct Config {
-  Mode mode = Mode::lstm;
-  int64_t D = 1, T = 1, N = 1, I = 1, H = 1;
-  bool training = false;
-  bool reverse = false;  // one direction, right to left (packed sequences run each direction on its own)
-  bool bf16 = false;     // bfloat16 sequences and hidden states
+std::string config_key(const Config& c) {
+  std::string k = "rnn" + std::to_string(static_cast<int>(c.mode));
+  for (int64_t v : {c.D, c.T, c.N, c.I, c.H}) k += "," + std::to_string(v);
+  return k + (c.reverse ? ",r" : "") + (c.bf16 ? ",bf16" : "");
+}
 
-  void read(ArgReader& r) {
-    int m = r.i32();
-    if (m < 0 || m > 3) fail("rnn: unknown mode");
-    mode = static_cast<Mode>(m);
-    D = r.i64(); T = r.i64(); N = r.i64(); I = r.i64(); H = r.i64();
-    training = r.i32() != 0;
-    reverse = r.i32() != 0;
-    bf16 = r.i32() != 0;
-    if (D != 1 && D != 2) fail("rnn: directions must be 1 or 2");
-    if (reverse && D != 1) fail("rnn: only a single direction can run right to left");
-    if (T < 1 || N < 1 || I < 1 || H < 1) fail("rnn: sequence length, batch, input and hidden sizes must be positive");
-  }
-  int gates() const { return mode == Mode::lstm ? 4 : mode == Mode::gru ? 3 : 1; }
-  int bias_gates() const { return mode == Mode::gru ? 4 : gates(); }
-  bool lstm() const { return mode == Mode::lstm; }
-  // The dtype of sequences and hidden states.
-  DType data() const { return bf16 ? DType::bfloat16 : DType::float32; }
-  // PyTorch's gate feeding oneDNN's gate g (GRU: u <- z, r <- r, o <- n).
-  int source_gate(int g) const { return mode == Mode::gru && g < 2 ? 1 - g : g; }
-  std::string key() const {
-    std::string k = "rnn" + std::to_string(static_cast<int>(mode));
-    for (int64_t v : {D, T, N, I, H}) k += "," + std::to_string(v);
-    return k + (reverse ? ",r" : "") + (bf16 ? ",bf16" : "");
-  }
-};
+// PyTorch's gate feeding oneDNN's gate g (GRU: u <- z, r <- r, o <- n).
+int source_gate(const Config& c, int g) { return c.mode == Mode::gru && g < 2 ? 1 - g : g; }
 
 // Memory descriptors of one configuration with sequences, hidden states and weights in `data`; the cell
 // state (`iter_c`), the biases and the user's weights are float32 whatever `data` is.
@@ -159,7 +138,7 @@ dnnl::primitive_desc backward_pd(const Config& c, const dnnl::primitive_desc& hi
 constexpr size_t kMaxEntries = 256;
 RnnEntry& entry_for(const Config& c, Pass pass) {
   static std::unordered_map<std::string, RnnEntry> entries;
-  const std::string key = c.key();
+  const std::string key = config_key(c);
   auto it = entries.find(key);
   if (it == entries.end()) {
     if (entries.size() >= kMaxEntries) entries.clear();
@@ -201,34 +180,8 @@ void reorder(dnnl::memory from, dnnl::memory to) {
 }
 
 void check(const TensorArg& t, std::initializer_list<int64_t> shape, const char* what, DType dtype = DType::float32) {
-  bool ok = t.dtype == dtype && t.ndim == static_cast<int>(shape.size()) && t.is_contiguous();
-  int d = 0;
-  for (int64_t s : shape) ok = ok && t.shape[d++] == s;
-  if (!ok) fail(std::string("rnn: ") + what + " has the wrong shape or is not a contiguous " + dtype_name(dtype) + " tensor");
+  check_rnn_arg(t, shape, what, dtype);
 }
-
-// The parameters of one layer, as PyTorch holds them (per direction d: w_ih [G*H, I], w_hh [G*H, H], and
-// optionally b_ih, b_hh [G*H]).
-struct Params {
-  std::vector<TensorArg> w_ih, w_hh, b_ih, b_hh;
-  bool bias = false;
-  void read(ArgReader& r, const Config& c, bool with_bias) {
-    bias = with_bias;
-    const int64_t GH = c.gates() * c.H;
-    for (int64_t d = 0; d < c.D; ++d) {
-      w_ih.push_back(r.tensor());
-      check(w_ih.back(), {GH, c.I}, "weight_ih");
-      w_hh.push_back(r.tensor());
-      check(w_hh.back(), {GH, c.H}, "weight_hh");
-      if (with_bias) {
-        b_ih.push_back(r.tensor());
-        check(b_ih.back(), {GH}, "bias_ih");
-        b_hh.push_back(r.tensor());
-        check(b_hh.back(), {GH}, "bias_hh");
-      }
-    }
-  }
-};
 
 // Staging buffers that live across calls: a packed sequence runs a layer as many short primitive calls, and
 // fresh megabyte vectors per call cost more in page faults than the recurrence itself. Kernels run on one
@@ -243,14 +196,13 @@ T* scratch(Slot slot, size_t count) {
   return reinterpret_cast<T*>(b.data());
 }
 
-// Packs PyTorch's [G*H, in] matrices of every direction into oneDNN's ldgoi block [1, D, G, H, in].
 // Packs PyTorch's [G*H, in] matrices of every direction into oneDNN's ldgoi block [1, D, G, H, in] in `slot`.
 float* pack_weights(const Config& c, const std::vector<TensorArg>& w, int64_t in, Slot slot) {
   const int G = c.gates();
   float* out = scratch<float>(slot, static_cast<size_t>(c.D * G * c.H * in));
   for (int64_t d = 0; d < c.D; ++d)
     for (int g = 0; g < G; ++g)
-      std::memcpy(out + (d * G + g) * c.H * in, w[d].ptr<float>() + c.source_gate(g) * c.H * in,
+      std::memcpy(out + (d * G + g) * c.H * in, w[d].ptr<float>() + source_gate(c, g) * c.H * in,
                   sizeof(float) * c.H * in);
   return out;
 }
@@ -267,7 +219,7 @@ float* pack_bias(const Config& c, const Params& p) {
     const float* bh = p.b_hh[d].ptr<float>();
     float* o = out + d * BG * H;
     for (int g = 0; g < G; ++g) {
-      const int s = c.source_gate(g);
+      const int s = source_gate(c, g);
       const bool input_only = c.mode == Mode::gru && g == 2;  // n's hidden bias sits inside r * (...)
       for (int64_t h = 0; h < H; ++h) o[g * H + h] = bi[s * H + h] + (input_only ? 0.0f : bh[s * H + h]);
     }
@@ -299,7 +251,9 @@ void k_rnn(ArgReader& r) {
   if (query) {
     TensorArg out = r.tensor();
     if (out.dtype != DType::float64 || out.numel != 1) fail("rnn: workspace query needs a float64 scalar");
-    *out.ptr<double>() = static_cast<double>(entry_for(c, Pass::train).fwd_train.workspace_desc().get_size());
+    const size_t bytes = lstm_runs_loop(c) ? lstm_loop_workspace_bytes(c)
+                                           : entry_for(c, Pass::train).fwd_train.workspace_desc().get_size();
+    *out.ptr<double>() = static_cast<double>(bytes);
     return;
   }
   TensorArg y = r.tensor(), hn = r.tensor(), cn, ws;
@@ -315,6 +269,13 @@ void k_rnn(ArgReader& r) {
   for (const TensorArg* t : {&hn, &h0}) check(*t, {c.D, c.N, c.H}, "hidden state", c.data());
   if (c.lstm())
     for (const TensorArg* t : {&cn, &c0}) check(*t, {c.D, c.N, c.H}, "cell state");
+  if (lstm_runs_loop(c)) {
+    if (c.training && (ws.dtype != DType::uint8 || !ws.is_contiguous() ||
+                       static_cast<size_t>(ws.numel) < lstm_loop_workspace_bytes(c)))
+      fail("rnn: workspace too small");
+    lstm_loop_forward(c, p, RnnIo{x, y, h0, hn, c0, cn}, c.training ? &ws : nullptr);
+    return;
+  }
   RnnEntry& e = entry_for(c, c.training ? Pass::train : Pass::infer);
   const dnnl::primitive_desc& pd = c.training ? e.fwd_train : e.fwd_infer;
   if (c.training) {
@@ -379,6 +340,12 @@ void k_rnn_backward(ArgReader& r) {
   for (const TensorArg* t : {&dh0, &dhn}) check(*t, {c.D, c.N, c.H}, "hidden state gradient");
   if (c.lstm())
     for (const TensorArg* t : {&c0, &dc0, &cn, &dcn}) check(*t, {c.D, c.N, c.H}, "cell state");
+  if (lstm_runs_loop(c)) {
+    if (ws.dtype != DType::uint8 || !ws.is_contiguous() || static_cast<size_t>(ws.numel) < lstm_loop_workspace_bytes(c))
+      fail("rnn backward: workspace too small");
+    lstm_loop_backward(c, p, RnnIo{x, y, h0, hn, c0, cn}, ws, dy, dhn, dcn, RnnGrads{dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh});
+    return;
+  }
   RnnEntry& e = entry_for(c, Pass::backward);
   const dnnl::primitive_desc& pd = e.bwd;
   if (ws.dtype != DType::uint8 || !ws.is_contiguous() || static_cast<size_t>(ws.numel) < pd.workspace_desc().get_size())
@@ -432,7 +399,7 @@ void k_rnn_backward(ArgReader& r) {
     reorder(from, u);
     for (int64_t dd = 0; dd < c.D; ++dd)
       for (int g = 0; g < G; ++g)
-        std::memcpy(to[dd].ptr<float>() + c.source_gate(g) * H * in, user + (dd * G + g) * H * in,
+        std::memcpy(to[dd].ptr<float>() + source_gate(c, g) * H * in, user + (dd * G + g) * H * in,
                     sizeof(float) * H * in);
   };
   unpack(dwl, d.w_layer_user, dw_ih, c.I);
@@ -444,7 +411,7 @@ void k_rnn_backward(ArgReader& r) {
     float* bi = db_ih[dd].ptr<float>();
     float* bh = db_hh[dd].ptr<float>();
     for (int g = 0; g < G; ++g) {
-      const int s = c.source_gate(g);
+      const int s = source_gate(c, g);
       std::memcpy(bi + s * H, db + g * H, sizeof(float) * H);
       if (!(c.mode == Mode::gru && g == 2)) std::memcpy(bh + s * H, db + g * H, sizeof(float) * H);
     }

@@ -7,7 +7,7 @@
  */
 import { conv2d } from '../ops/conv.js';
 import { zeros } from '../ops/creation.js';
-import { rnnLayer } from '../ops/rnn.js';
+import { rnnLayer, type RnnMode } from '../ops/rnn.js';
 import { noGrad } from '../autograd/grad_mode.js';
 import { tidy } from '../memory/scope.js';
 
@@ -27,28 +27,34 @@ export function hasNativeBfloat16(): boolean {
   return bf16Native;
 }
 
-let bf16Rnn: boolean | undefined;
+const bf16Rnn = new Map<RnnMode, boolean>();
 
 /**
- * True when oneDNN has a bfloat16 RNN primitive, forward and backward, on this CPU (then recurrent layers under
- * bfloat16 autocast run fused instead of step by step). Probed once, with a one-step LSTM and its gradient.
+ * True when recurrent layers of this mode run fused in bfloat16 on this CPU, forward and backward (then layers
+ * under bfloat16 autocast run fused instead of step by step): LSTMs on the library's own loop (bfloat16
+ * products on oneDNN, widened to float32 where it has none), the other cells where oneDNN has a bfloat16 RNN
+ * primitive. Probed once per mode, with a one-step layer and its gradient.
  *
  * @example
- * const layer = hasNativeBfloat16Rnn() ? 'fused bfloat16' : 'step-by-step composite';
+ * const layer = hasNativeBfloat16Rnn('GRU') ? 'fused bfloat16' : 'step-by-step composite';
  */
-export function hasNativeBfloat16Rnn(): boolean {
-  if (bf16Rnn === undefined) {
+export function hasNativeBfloat16Rnn(mode: RnnMode = 'LSTM'): boolean {
+  let known = bf16Rnn.get(mode);
+  if (known === undefined) {
     try {
       tidy(() => {
-        const w = zeros([4, 1], { requiresGrad: true });
-        const p = { wIh: [w], wHh: [zeros([4, 1])], bIh: [zeros([4])], bHh: [zeros([4])] };
+        const G = mode === 'LSTM' ? 4 : mode === 'GRU' ? 3 : 1;
+        const w = zeros([G, 1], { requiresGrad: true });
+        const p = { wIh: [w], wHh: [zeros([G, 1])], bIh: [zeros([G])], bHh: [zeros([G])] };
         const state = zeros([1, 1, 1], { dtype: 'bfloat16' });
-        rnnLayer('LSTM', zeros([1, 1, 1], { dtype: 'bfloat16' }), state, zeros([1, 1, 1]), p).output.float().sum().backward();
+        const cell = mode === 'LSTM' ? zeros([1, 1, 1]) : null;
+        rnnLayer(mode, zeros([1, 1, 1], { dtype: 'bfloat16' }), state, cell, p).output.float().sum().backward();
       });
-      bf16Rnn = true;
+      known = true;
     } catch {
-      bf16Rnn = false;
+      known = false;
     }
+    bf16Rnn.set(mode, known);
   }
-  return bf16Rnn;
+  return known;
 }

@@ -174,7 +174,7 @@ abstract class RNNBase extends Module {
     // Inside an autocast region the layers run as PyTorch 1.13 runs them there (see rnn_autocast.ts).
     const autocasting = cpuAutocast.enabled && input.dtype !== 'float64';
     if (input.dtype !== 'float32' && !autocasting) throw new TypeError(`${name}: expected a float32 input, got ${input.dtype}`);
-    const fused = autocasting && runsFused(this.layerParams(0));
+    const fused = autocasting && runsFused(this.mode, this.layerParams(0));
     const hs: Tensor[] = [], cs: Tensor[] = [];
     for (let layer = 0; layer < L; layer++) {
       const h = h0.narrow(0, layer * D, D), c = c0 ? c0.narrow(0, layer * D, D) : null;

@@ -5,9 +5,10 @@
  * arithmetic promotes with the float32 state. So an LSTM's or GRU's output stays float32 with bfloat16 gate
  * products, and an Elman RNN's output is bfloat16.
  *
- * Where oneDNN has a bfloat16 RNN primitive (AVX-512 and AMX CPUs), a layer runs on it instead (`fusedLayer`):
- * bfloat16 sequences and hidden states, float32 cell state, gate sums accumulated in float32 (no rounding of
- * the gate products, so within bfloat16 tolerance of the composite), and the stack converts its results to the
+ * Where a layer runs fused in bfloat16 (LSTMs on the library's own loop everywhere; Elman RNNs and GRUs where
+ * oneDNN has a bfloat16 RNN primitive, AVX-512 and AMX CPUs), it runs so instead (`fusedLayer`): bfloat16
+ * sequences and hidden states, float32 cell state, gate sums accumulated in float32 (no rounding of the gate
+ * products, so within bfloat16 tolerance of the composite), and the stack converts its results to the
  * composite's dtypes at the end. Elsewhere this composite path (slower, differentiable through ordinary ops)
  * runs.
  */
@@ -78,18 +79,18 @@ export function autocastLayer(mode: RnnMode, x: Tensor, h0: Tensor, c0: Tensor |
 }
 
 /**
- * Whether layers with these parameters run fused in bfloat16 in the active autocast region.
+ * Whether layers of this mode with these parameters run fused in bfloat16 in the active autocast region.
  *
  * @example
- * const r = runsFused(p) ? fusedLayer('LSTM', x, h0, c0, p) : autocastLayer('LSTM', x, h0, c0, p);
+ * const r = runsFused('LSTM', p) ? fusedLayer('LSTM', x, h0, c0, p) : autocastLayer('LSTM', x, h0, c0, p);
  */
-export function runsFused(p: LayerParams): boolean {
+export function runsFused(mode: RnnMode, p: LayerParams): boolean {
   const params = [...p.wIh, ...p.wHh, ...(p.bIh ?? []), ...(p.bHh ?? [])];
-  return cpuAutocast.dtype === 'bfloat16' && params.every((t) => t.dtype === 'float32') && hasNativeBfloat16Rnn();
+  return cpuAutocast.dtype === 'bfloat16' && params.every((t) => t.dtype === 'float32') && hasNativeBfloat16Rnn(mode);
 }
 
 /**
- * One layer on oneDNN's bfloat16 primitive: bfloat16 output and hn, float32 cn.
+ * One layer fused in bfloat16 (see the file comment): bfloat16 output and hn, float32 cn.
  *
  * @example
  * const { output, hn, cn } = fusedLayer('LSTM', x, h0, c0, { wIh: [wIh], wHh: [wHh], bIh: [bIh], bHh: [bHh] });
