@@ -24,6 +24,7 @@
         "native/cpu/pool.cc",
         "native/cpu/rnn.cc",
         "native/cpu/lstm_loop.cc",
+        "native/cpu/weight_cache.cc",
         "native/cpu/optim.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/include"],

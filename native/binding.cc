@@ -8,6 +8,7 @@
 #include "antorcha/kernels.h"
 #include "antorcha/parallel.h"
 #include "antorcha/storage.h"
+#include "antorcha/weight_cache.h"
 
 namespace antorcha {
 namespace {
@@ -148,11 +149,12 @@ Napi::Value CopyOut(const Napi::CallbackInfo& info) {
 
 Napi::Value Stats(const Napi::CallbackInfo& info) {
   MemoryStats s = storage_stats();
-  auto out = Napi::Float64Array::New(info.Env(), 4);
+  auto out = Napi::Float64Array::New(info.Env(), 5);
   out[0] = s.live_bytes;
   out[1] = s.live_blocks;
   out[2] = s.cached_bytes;
   out[3] = s.peak_bytes;
+  out[4] = static_cast<double>(staged_weight_bytes());
   return out;
 }
 

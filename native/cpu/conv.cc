@@ -9,6 +9,7 @@
 #include "antorcha/conv_winograd.h"
 #include "antorcha/dnnl_context.h"
 #include "antorcha/kernels.h"
+#include "antorcha/weight_cache.h"
 
 namespace antorcha {
 namespace {
@@ -103,6 +104,7 @@ void k_conv2d(ArgReader& r) {
   const int32_t post = r.i32();
   const bool relu = (post & 1) != 0, has_residual = (post & 2) != 0, inference = (post & 4) != 0;
   const bool has_packed = (post & 8) != 0;
+  const bool immutable_weight = (post & 16) != 0;  // the caller never changes it: stage it once (weight_cache.h)
   TensorArg residual, packed;
   if (has_residual) residual = r.tensor();
   if (has_packed) packed = r.tensor();
@@ -146,9 +148,11 @@ void k_conv2d(ArgReader& r) {
     return c;
   });
   dnnl::memory wei_mem(wei_user, cpu_engine(), w.data);
-  Staged wei(wei_mem, prim.extra, true);
+  const dnnl::memory weights = immutable_weight && !(wei_user == prim.extra)
+                                   ? staged_weight(w, wei_mem, prim.extra, md_key(prim.extra))
+                                   : Staged(wei_mem, prim.extra, true).mem;
   std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, dnnl::memory(src_md, cpu_engine(), in.data)},
-                                             {DNNL_ARG_WEIGHTS, wei.mem},
+                                             {DNNL_ARG_WEIGHTS, weights},
                                              {DNNL_ARG_DST, dnnl::memory(dst_md, cpu_engine(), out.data)}};
   if (has_bias) args.insert({DNNL_ARG_BIAS, dnnl::memory(bias_md, cpu_engine(), bias.data)});
   if (has_residual)

@@ -141,9 +141,17 @@ double storage_alloc(size_t nbytes) {
   return static_cast<double>(s.generation) * kSlotRange + index;
 }
 
+static std::vector<void (*)(double)>& free_listeners() {
+  static std::vector<void (*)(double)> listeners;
+  return listeners;
+}
+
+void storage_on_free(void (*fn)(double handle)) { free_listeners().push_back(fn); }
+
 bool storage_free(double handle) {
   Slot* s = lookup(handle);
   if (!s) return false;
+  for (auto fn : free_listeners()) fn(handle);
   raw_release(s->ptr, s->capacity);
   live_bytes -= s->nbytes;
   live_blocks--;

@@ -36,6 +36,7 @@ TensorArg ArgReader::tensor() {
   if (t.numel > 0 && static_cast<size_t>(last + 1) * item > nbytes)
     fail("tensor view reaches past the end of its storage");
   t.data = base + offset * item;
+  t.handle = handle;
   return t;
 }
 

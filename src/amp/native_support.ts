@@ -18,7 +18,10 @@ export function hasNativeBfloat16(): boolean {
   if (bf16Native === undefined) {
     const opts = { stride: [1, 1] as [number, number], padding: [0, 0] as [number, number], dilation: [1, 1] as [number, number], groups: 1 };
     try {
-      tidy(() => noGrad(() => conv2d(zeros([1, 1, 1, 1], { dtype: 'bfloat16' }), zeros([1, 1, 1, 1], { dtype: 'bfloat16' }), null, opts)));
+      // The block returns nothing: a returned result would outlive the scope.
+      tidy(() => {
+        noGrad(() => conv2d(zeros([1, 1, 1, 1], { dtype: 'bfloat16' }), zeros([1, 1, 1, 1], { dtype: 'bfloat16' }), null, opts));
+      });
       bf16Native = true;
     } catch {
       bf16Native = false;

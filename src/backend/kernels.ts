@@ -238,6 +238,11 @@ export interface ConvPostOps {
    * skips preparing it per call, and ignores it where its path does not run.
    */
   packedWeight?: Tensor | null;
+  /**
+   * The caller never changes the weight while it lives (eval-mode folded Conv-BN weights): where oneDNN runs
+   * the convolution, the weight is reordered into its layout once and kept until the weight is freed.
+   */
+  immutableWeight?: boolean;
 }
 
 export function conv2d(out: Tensor, x: Tensor, weight: Tensor, bias: Tensor | null, g: ConvGeometry, post: ConvPostOps = {}): void {
@@ -248,7 +253,8 @@ export function conv2d(out: Tensor, x: Tensor, weight: Tensor, bias: Tensor | nu
   num(bias ? 1 : 0);
   if (bias) tensor(bias);
   geometry(g);
-  num((post.relu ? 1 : 0) | (post.residual ? 2 : 0) | (post.inference ? 4 : 0) | (post.packedWeight ? 8 : 0));
+  num((post.relu ? 1 : 0) | (post.residual ? 2 : 0) | (post.inference ? 4 : 0) | (post.packedWeight ? 8 : 0) |
+    (post.immutableWeight ? 16 : 0));
   if (post.residual) tensor(post.residual);
   if (post.packedWeight) tensor(post.packedWeight);
   addon.run();

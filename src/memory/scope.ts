@@ -141,6 +141,8 @@ export interface MemoryInfo {
   cachedBytes: number;
   /** Highest numBytes so far. */
   peakBytes: number;
+  /** Bytes of weights kept in a kernel's layout (eval-mode folded convolution weights), freed with them. */
+  stagedWeightBytes: number;
 }
 
 /**
@@ -151,7 +153,9 @@ export interface MemoryInfo {
  */
 export function memory(): MemoryInfo {
   const s = addon.stats();
-  return { numTensors: liveTensors, numBytes: s[0], numStorages: s[1], cachedBytes: s[2], peakBytes: s[3] };
+  return {
+    numTensors: liveTensors, numBytes: s[0], numStorages: s[1], cachedBytes: s[2], peakBytes: s[3], stagedWeightBytes: s[4],
+  };
 }
 
 /** Returns the allocator's cached blocks to the system. */

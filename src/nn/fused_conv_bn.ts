@@ -92,7 +92,8 @@ export function convBn(conv: Module, bn: Module, x: Tensor, tail: ConvBnTail = {
       }));
       packedWeight = folded.packed;
     }
-    return conv2dInference(x, weight, folded.bias, geometry, { residual, relu: relu !== null, packedWeight });
+    // Folded weights are made once and never changed: oneDNN's layout of them is kept natively.
+    return conv2dInference(x, weight, folded.bias, geometry, { residual, relu: relu !== null, packedWeight, immutableWeight: true });
   }
   if (isPlainBatchNorm(bn) && (relu === null || isPlainRelu(relu))) {
     // The add and ReLU join the batch norm's pass (its no-gradient path runs them in one loop).

@@ -71,7 +71,7 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null, opts:
  */
 export function conv2dInference(
   input: Tensor, weight: Tensor, bias: Tensor | null, opts: Conv2dOptions,
-  post: { residual?: Tensor | null; relu?: boolean; packedWeight?: Tensor | null },
+  post: { residual?: Tensor | null; relu?: boolean; packedWeight?: Tensor | null; immutableWeight?: boolean },
 ): Tensor {
   if (needsGrad([input, weight, bias, post.residual])) throw new Error('conv2dInference: no gradient flows through a fused inference convolution');
   const outShape = conv2dOutputShape(input, weight, bias, opts);
@@ -87,7 +87,9 @@ export function conv2dInference(
   const b = bias ? contiguous(bias) : null;
   const out = emptyChannelsLast(outShape, input.dtype);
   const packedWeight = post.packedWeight && input.dtype === 'float32' ? post.packedWeight : null;
-  k.conv2d(out, x, w, b, { ...opts }, { residual, relu: post.relu ?? false, inference: true, packedWeight });
+  // A contiguous copy is a fresh tensor each call: only the caller's own weight may be staged once.
+  const immutableWeight = (post.immutableWeight ?? false) && w === weight;
+  k.conv2d(out, x, w, b, { ...opts }, { residual, relu: post.relu ?? false, inference: true, packedWeight, immutableWeight });
   return out;
 }
 

@@ -130,3 +130,30 @@ test('folded weights are freed with the model that made them', () => {
   });
   assert.equal(torch.memory().numTensors, before);
 });
+
+test("oneDNN's layout of a folded weight is made once, follows a refold and is freed with the weight", () => {
+  const before = torch.memory();
+  torch.tidy(() => {
+    // Grouped: oneDNN runs it on every CPU (the own float32 paths take groups = 1 only), in a blocked layout.
+    const conv = new nn.Conv2d(32, 32, 3, { padding: 1, groups: 2 }), bn = new nn.BatchNorm2d(32);
+    const model = new nn.Sequential(conv, bn, new nn.ReLU()).eval();
+    const x = torch.randn([2, 32, 6, 6]);
+    const unfused = () => torch.noGrad(() => bn.forward(conv.forward(x)).relu());
+    const first = torch.noGrad(() => model.forward(x) as Tensor);
+    const staged = torch.memory().stagedWeightBytes - before.stagedWeightBytes;
+    assert.ok(staged >= 32 * 16 * 9 * 4, `the weight is staged once (${staged} bytes)`);
+    assert.ok(torch.allclose(first, unfused(), 1e-5, 1e-6));
+    assert.ok(torch.equal(torch.noGrad(() => model.forward(x) as Tensor), first), 'the staged weight gives the same output');
+    assert.equal(torch.memory().stagedWeightBytes - before.stagedWeightBytes, staged, 'and no second copy');
+    // The running mean moves: the folded weight is rebuilt, its staged layout replaced.
+    torch.noGrad(() => bn.runningVar!.mul_(4));
+    const refolded = torch.noGrad(() => model.forward(x) as Tensor);
+    assert.ok(!torch.allclose(refolded, first), 'the output follows the new statistics');
+    assert.ok(torch.allclose(refolded, unfused(), 1e-5, 1e-6));
+    assert.equal(torch.memory().stagedWeightBytes - before.stagedWeightBytes, staged, 'the old layout went with the old weight');
+    torch.dispose([model.parameters(), model.buffers()]);
+  });
+  const after = torch.memory();
+  assert.equal(after.numTensors, before.numTensors);
+  assert.equal(after.stagedWeightBytes, before.stagedWeightBytes, 'freed with the folded weight');
+});

@@ -21,5 +21,8 @@ void* storage_ptr(double handle, size_t* nbytes);
 MemoryStats storage_stats();
 // Returns every cached block to the system.
 void storage_empty_cache();
+// Registers fn to be called with each handle storage_free releases (caches of data derived from a storage
+// drop their entries then).
+void storage_on_free(void (*fn)(double handle));
 
 }  // namespace antorcha

@@ -13,6 +13,7 @@ constexpr int kMaxDims = 16;
 
 struct TensorArg {
   char* data = nullptr;  // address of element 0 of the view (storage base + offset)
+  double handle = -1;    // the storage's handle (never reused; identifies derived data such as staged weights)
   DType dtype = DType::float32;
   int ndim = 0;
   int64_t shape[kMaxDims];    // only the first ndim entries are set
