@@ -194,26 +194,34 @@ struct Product {
   }
 
   void run(const void* a_ptr, const dnnl::memory& b_mem, void* c_ptr, const float* bias_ptr = nullptr) {
-    Mat am = a;
-    if (widen && a.type == dt::bf16) {
-      a_ptr = widened(static_cast<const bf16*>(a_ptr), span(a), kWidenedA);
-      am.type = dt::f32;
+    if (widen && a.type == dt::bf16) a_ptr = widened(static_cast<const bf16*>(a_ptr), span(a), kWidenedA);
+    point(a_mem_, operand_md(a), a_ptr);
+    point(c_mem_, c.md(), c_ptr);
+    std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, a_mem_}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem_}};
+    if (bias) {
+      point(bias_mem_, dnnl::memory::desc({1, c.cols}, dt::f32, {c.cols, 1}), bias_ptr);
+      args.insert({DNNL_ARG_BIAS, bias_mem_});
     }
-    std::unordered_map<int, dnnl::memory> args{
-        {DNNL_ARG_SRC, dnnl::memory(am.md(), cpu_engine(), const_cast<void*>(a_ptr))},
-        {DNNL_ARG_WEIGHTS, b_mem},
-        {DNNL_ARG_DST, dnnl::memory(c.md(), cpu_engine(), c_ptr)}};
-    if (bias) args.insert({DNNL_ARG_BIAS, dnnl::memory(dnnl::memory::desc({1, c.cols}, dt::f32, {c.cols, 1}), cpu_engine(),
-                                                       const_cast<float*>(bias_ptr))});
     execute(prim, std::move(args));
   }
   void run(const void* a_ptr, const void* b_ptr, void* c_ptr) {
-    Mat bm = b;
-    if (widen && b.type == dt::bf16) {
-      b_ptr = widened(static_cast<const bf16*>(b_ptr), span(b), kWidenedB);
-      bm.type = dt::f32;
-    }
-    run(a_ptr, dnnl::memory(bm.md(), cpu_engine(), const_cast<void*>(b_ptr)), c_ptr);
+    if (widen && b.type == dt::bf16) b_ptr = widened(static_cast<const bf16*>(b_ptr), span(b), kWidenedB);
+    point(b_mem_, operand_md(b), b_ptr);
+    run(a_ptr, b_mem_, c_ptr);
+  }
+
+ private:
+  // Memory objects made on a product's first run and re-pointed after: making one allocates inside oneDNN,
+  // and a layer runs its step product hundreds of times.
+  dnnl::memory a_mem_, b_mem_, c_mem_, bias_mem_;
+  dnnl::memory::desc operand_md(const Mat& m) const {
+    Mat as = m;
+    if (widen) as.type = dt::f32;
+    return as.md();
+  }
+  static void point(dnnl::memory& mem, const dnnl::memory::desc& md, const void* ptr) {
+    if (mem.get(true) == nullptr) mem = dnnl::memory(md, cpu_engine(), const_cast<void*>(ptr));
+    else mem.set_data_handle(const_cast<void*>(ptr));
   }
 };
 
