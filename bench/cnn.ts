@@ -2,10 +2,12 @@
  * W1: the lesson's SimpleCNN (64x3x32x32, CrossEntropy, Adam) — train and inference images/s, antorcha against
  * PyTorch (bench/pytorch/w1.py, the same work as the shared reference script), alternating the two sides.
  *
- *   node dist/bench/cnn.js [--threads N] [--rounds R] [--amp bf16]
+ *   node dist/bench/cnn.js [--threads N] [--rounds R] [--amp bf16] [--fresh]
  *
  * With `--amp bf16` (W6) both sides also run the forward passes and the loss under CPU autocast (bfloat16),
  * and the table adds antorcha's speed-up over its own float32 and the ratio to PyTorch's autocast.
+ * With `--fresh` each of antorcha's measurements runs in a fresh process too, as PyTorch's always do (nothing
+ * carries over from one round to the next: allocator cache, primitive cache, memory placement).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +56,15 @@ function pytorchW1(threads: number, amp = false): Figures {
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as { train: number; infer: number };
 }
 
+/** antorchaW1 in a fresh process (this script with `--worker`). */
+function freshW1(threads: number, amp: boolean): Figures {
+  const script = fileURLToPath(import.meta.url);
+  const r = spawnSync(process.execPath, [script, '--worker', '--threads', String(threads), ...(amp ? ['--amp', 'bf16'] : [])],
+    { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`antorcha worker failed: ${r.stderr || r.error}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Figures;
+}
+
 function main(): void {
   const args = process.argv.slice(2);
   const arg = (name: string, fallback: number) => {
@@ -64,15 +75,20 @@ function main(): void {
   const amp = args.includes('--amp');
   if (amp && args[args.indexOf('--amp') + 1] !== 'bf16') throw new Error('--amp takes bf16');
   torch.setNumThreads(threads);
+  if (args.includes('--worker')) {
+    console.log(JSON.stringify(antorchaW1(amp)));
+    return;
+  }
+  const measure = args.includes('--fresh') ? (withAmp: boolean) => freshW1(threads, withAmp) : antorchaW1;
   const ours: Figures[] = [], theirs: Figures[] = [], oursAmp: Figures[] = [], theirsAmp: Figures[] = [];
   for (let r = 0; r < rounds; r++) {
-    ours.push(antorchaW1());
+    ours.push(measure(false));
     theirs.push(pytorchW1(threads));
     const a = ours[r], p = theirs[r];
     let line = `round ${r + 1}/${rounds}: antorcha train ${a.train.toFixed(0)} infer ${a.infer.toFixed(0)} img/s; ` +
       `PyTorch train ${p.train.toFixed(0)} infer ${p.infer.toFixed(0)} img/s`;
     if (amp) {
-      oursAmp.push(antorchaW1(true));
+      oursAmp.push(measure(true));
       theirsAmp.push(pytorchW1(threads, true));
       line += `; bf16: antorcha train ${oursAmp[r].train.toFixed(0)} infer ${oursAmp[r].infer.toFixed(0)}, ` +
         `PyTorch train ${theirsAmp[r].train.toFixed(0)} infer ${theirsAmp[r].infer.toFixed(0)}`;

@@ -1,6 +1,6 @@
 #!/bin/sh
-# W6 in one go: W1, W5 and W3 under bfloat16 autocast against antorcha's float32 and PyTorch (run after the
-# set-up, `sh tools/setup.sh`), then which oneDNN kernel ran each bfloat16 primitive and for how long, and W3
+# W6 in one go: W1 (in one process and in fresh processes), W5 and W3 under bfloat16 autocast against
+# antorcha's float32 and PyTorch (run after the set-up, `sh tools/setup.sh`), then which oneDNN kernel ran each bfloat16 primitive and for how long, and W3
 # with LSTMs on oneDNN's fused primitive instead of the own loop (ANTORCHA_LSTM=onednn) for comparison.
 #
 #   sh bench/w6.sh [rounds]        (ANTORCHA_BENCH_PYTHON names another PyTorch's Python)
@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 rounds="${1:-3}"
 echo "== CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2) | bf16 flags: $(grep -o -m1 'amx_bf16\|avx512_bf16' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 echo "== W1"; node dist/bench/cnn.js --threads 2 --rounds "$rounds" --amp bf16
+echo "== W1, each of antorcha's measurements in a fresh process"
+node dist/bench/cnn.js --threads 2 --rounds "$rounds" --amp bf16 --fresh
 echo "== W5"; node dist/bench/resnet50.js --threads 2 --rounds "$rounds" --steps 3 --amp bf16
 echo "== W3"; node dist/bench/rnn.js --threads 2 --rounds 2 --cases w3 --torch-w3-steps 1 --amp bf16
 echo "== W3 with oneDNN's bfloat16 LSTM"
