@@ -1,7 +1,8 @@
 #!/bin/sh
-# W6 in one go: W1 (in one process and in fresh processes), W5 and W3 under bfloat16 autocast against
-# antorcha's float32 and PyTorch (run after the set-up, `sh tools/setup.sh`), then which oneDNN kernel ran each bfloat16 primitive and for how long, and W3
-# with LSTMs on oneDNN's fused primitive instead of the own loop (ANTORCHA_LSTM=onednn) for comparison.
+# W6 in one go (after the set-up, `sh tools/setup.sh`): W1 (in one process, then in fresh processes), W5 and
+# W3 under bfloat16 autocast against antorcha's float32 and PyTorch; W3 again with LSTMs on oneDNN's fused
+# primitive instead of the own loop (ANTORCHA_LSTM=onednn); which oneDNN kernel ran each primitive of a W1 run
+# and for how long.
 #
 #   sh bench/w6.sh [rounds]        (ANTORCHA_BENCH_PYTHON names another PyTorch's Python)
 #
