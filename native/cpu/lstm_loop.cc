@@ -77,17 +77,12 @@ inline void put(T* p, float v) {
 
 // ---- Buffers ----
 
-// Buffers that live across calls (kernels run one at a time): fresh megabyte vectors per call would cost
-// page faults at every layer.
+// This file's buffers kept across calls (rnn_layer.h kept_buffer).
 enum Slot { kProjection, kStepProduct, kBias, kHidden, kCell, kGateGrad, kHiddenGrad, kCellGrad, kBiasGrad,
-            kStagedInput, kStagedRecurrent, kWidenedA, kWidenedB, kRoundedWeight, kSlots };
+            kStagedInput, kStagedRecurrent, kWidenedA, kWidenedB, kRoundedWeight };
+struct LoopBuffers;
 template <typename T>
-T* scratch(Slot slot, size_t count) {
-  static std::vector<char> slots[kSlots];
-  std::vector<char>& b = slots[slot];
-  if (b.size() < count * sizeof(T)) b.resize(count * sizeof(T));
-  return reinterpret_cast<T*>(b.data());
-}
+T* scratch(Slot slot, size_t count) { return kept_buffer<LoopBuffers, T>(slot, count); }
 
 // Rows of the chunked products (steps x batch): large enough for full-speed products, small enough that a
 // chunk's projections or gate gradients stay in cache.

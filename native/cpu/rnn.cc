@@ -183,18 +183,13 @@ void check(const TensorArg& t, std::initializer_list<int64_t> shape, const char*
   check_rnn_arg(t, shape, what, dtype);
 }
 
-// Staging buffers that live across calls: a packed sequence runs a layer as many short primitive calls, and
-// fresh megabyte vectors per call cost more in page faults than the recurrence itself. Kernels run on one
-// thread, so one set of slots serves every call.
+// Staging buffers kept across calls (rnn_layer.h kept_buffer): a packed sequence runs a layer as many short
+// primitive calls, and fresh megabyte vectors per call cost more in page faults than the recurrence itself.
 enum Slot { kWeightsLayer, kWeightsIter, kWeightsLayerPrim, kWeightsIterPrim, kBias, kGradLayer, kGradIter,
-            kGradBias, kUnpack, kSlots };
+            kGradBias, kUnpack };
+struct PrimitiveBuffers;
 template <typename T>
-T* scratch(Slot slot, size_t count) {
-  static std::vector<char> slots[kSlots];
-  std::vector<char>& b = slots[slot];
-  if (b.size() < count * sizeof(T)) b.resize(count * sizeof(T));
-  return reinterpret_cast<T*>(b.data());
-}
+T* scratch(Slot slot, size_t count) { return kept_buffer<PrimitiveBuffers, T>(slot, count); }
 
 // Packs PyTorch's [G*H, in] matrices of every direction into oneDNN's ldgoi block [1, D, G, H, in] in `slot`.
 float* pack_weights(const Config& c, const std::vector<TensorArg>& w, int64_t in, Slot slot) {

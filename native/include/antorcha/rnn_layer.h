@@ -84,6 +84,22 @@ struct RnnGrads {
   std::vector<TensorArg> w_ih, w_hh, b_ih, b_hh;
 };
 
+// Buffers that live across calls, one per slot of an `Owner`'s own numbering (kernels run one at a time):
+// fresh megabyte vectors per call would cost page faults at every layer, and a packed sequence runs a layer
+// as many short calls.
+template <typename Owner>
+std::vector<char>& kept_bytes(int slot) {
+  static std::vector<std::vector<char>> slots;
+  if (slots.size() <= static_cast<size_t>(slot)) slots.resize(static_cast<size_t>(slot) + 1);
+  return slots[static_cast<size_t>(slot)];
+}
+template <typename Owner, typename T>
+T* kept_buffer(int slot, size_t count) {
+  std::vector<char>& b = kept_bytes<Owner>(slot);
+  if (b.size() < count * sizeof(T)) b.resize(count * sizeof(T));
+  return reinterpret_cast<T*>(b.data());
+}
+
 // The library's own LSTM (cpu/lstm_loop.cc): input projections and weight gradients as large matrix products
 // over many steps, one small product and one fused cell pass per step. Used for bfloat16 LSTMs, where oneDNN
 // 2.6's fused primitive computes weight gradients step by step with the batch as the inner dimension.
