@@ -15,8 +15,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <type_traits>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "antorcha/dnnl_context.h"
@@ -30,8 +30,9 @@ using dt = dnnl::memory::data_type;
 
 // ---- Activations written so that GCC vectorises them (no libm calls in the cell loops). ----
 
-// e^x by range reduction to [-ln2/2, ln2/2] and a degree-6 polynomial (Cephes' coefficients); about one
-// float32 ulp. Large arguments give inf (harmless in the uses below), NaN stays NaN.
+// e^x by range reduction to [-ln2/2, ln2/2] and a degree-6 polynomial (Cephes' coefficients). Measured over
+// [-80, 80] against double precision: exp within 7.8e-8 relative, sigmoid 1.4e-7, tanh 2.6e-7 (about two
+// float32 ulps). Large arguments give inf (harmless in the uses below), NaN stays NaN.
 inline float exp_approx(float x) {
   x = x > 88.5f ? 88.5f : x;
   x = x < -87.3f ? -87.3f : x;
