@@ -65,6 +65,8 @@ export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null, opts:
 /**
  * Inference-only convolution with the block's tail fused in: relu?(conv2d(input) + bias + residual?). Records
  * nothing for autograd: callers use it only when no gradient is needed (eval-mode fused Conv-BN-ReLU blocks).
+ * `immutableWeight` promises that the weight never changes while it lives (a folded weight): where oneDNN
+ * runs the convolution, its layout of the weight is then made once and kept until the weight is freed.
  *
  * @example
  * const y = torch.noGrad(() => conv2dInference(x, w, b, geometry, { residual: shortcut, relu: true }));
