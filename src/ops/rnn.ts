@@ -1,6 +1,7 @@
 /**
  * One recurrent layer (Elman RNN, LSTM, GRU; one or both directions) over a whole time-major sequence on
- * oneDNN's fused RNN primitives, forward and backward. nn.RNN / nn.LSTM / nn.GRU stack layers of it. Sequences
+ * oneDNN's fused RNN primitives, forward and backward (bfloat16 LSTMs on the library's own loop,
+ * native/cpu/lstm_loop.cc, behind the same kernels). nn.RNN / nn.LSTM / nn.GRU stack layers of it. Sequences
  * and hidden states are float32, or bfloat16 where oneDNN has bfloat16 kernels (float32 parameters and cell
  * states either way; the bfloat16 backward computes float32 gradients, rounded to bfloat16 for bfloat16 inputs).
  */
@@ -110,7 +111,7 @@ export function rnnLayer(
   return { output, hn, cn };
 }
 
-/** Gradients of rnnLayer for [x, h0, c0, ...params] from oneDNN's backward primitive. */
+/** Gradients of rnnLayer for [x, h0, c0, ...params] from the native backward (the forward's workspace). */
 export function rnnLayerBackward(
   grads: (Tensor | null)[], saved: Tensor[],
   attrs: { mode: RnnMode; directions: 1 | 2; hasBias: boolean; reverse: boolean },
