@@ -57,3 +57,48 @@ test('a graph that is never backpropagated is freed with its tensors', () => {
   for (let i = 0; i < 50; i++) torch.tidy(() => w.matmul(w).tanh().sum()).dispose();
   assert.equal(torch.memory().numBytes, before);
 });
+
+test('1,000 LSTM training steps under bfloat16 autocast (the own loop) keep native memory flat', () => {
+  torch.manualSeed(0);
+  const lstm = new torch.nn.LSTM(6, 8, { numLayers: 2, bidirectional: true, batchFirst: true });
+  const head = new torch.nn.Linear(16, 1);
+  const params = [...lstm.parameters(), ...head.parameters()];
+  const opt = new torch.optim.Adam(params, { lr: 1e-2 });
+  const x = torch.keep(torch.randn([4, 8, 6])), y = torch.keep(torch.rand([4, 1]));
+  const step = (): number => torch.tidy(() => {
+    opt.zeroGrad();
+    const loss = torch.autocast({ deviceType: 'cpu', dtype: 'bfloat16' }, () => {
+      const [out] = lstm.forward(x);
+      return torch.nn.functional.mseLoss(head.forward(out.select(1, -1)).float(), y);
+    });
+    loss.backward();
+    opt.step();
+    return loss.item();
+  });
+  let at100: ReturnType<typeof torch.memory> | null = null;
+  let first = 0, last = 0;
+  for (let i = 1; i <= 1000; i++) {
+    last = step();
+    if (i === 1) first = last;
+    if (i === 100) at100 = torch.memory();
+  }
+  const at1k = torch.memory();
+  assert.equal(at1k.numBytes, at100!.numBytes, 'native bytes after step 1,000 equal those after step 100');
+  assert.equal(at1k.numTensors, at100!.numTensors);
+  assert.ok(last < first, `the loop trains (loss ${first} -> ${last})`);
+});
+
+test('repeated eval-mode forwards of folded Conv-BN layers keep staged weights and native bytes flat', () => {
+  const model = new torch.nn.Sequential(
+    new torch.nn.Conv2d(16, 32, 3, { padding: 1, groups: 2 }), new torch.nn.BatchNorm2d(32), new torch.nn.ReLU(),
+  ).eval();
+  const x = torch.keep(torch.randn([2, 16, 8, 8]));
+  const forward = () => torch.tidy(() => { torch.noGrad(() => model.forward(x)); });
+  forward();
+  const after1 = torch.memory();
+  for (let i = 0; i < 200; i++) forward();
+  const after200 = torch.memory();
+  assert.equal(after200.numBytes, after1.numBytes);
+  assert.equal(after200.stagedWeightBytes, after1.stagedWeightBytes);
+  assert.equal(after200.numTensors, after1.numTensors);
+});
