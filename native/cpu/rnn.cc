@@ -179,10 +179,6 @@ void reorder(dnnl::memory from, dnnl::memory to) {
   cpu_stream().wait();
 }
 
-void check(const TensorArg& t, std::initializer_list<int64_t> shape, const char* what, DType dtype = DType::float32) {
-  check_rnn_arg(t, shape, what, dtype);
-}
-
 // Staging buffers kept across calls (rnn_layer.h kept_buffer): a packed sequence runs a layer as many short
 // primitive calls, and fresh megabyte vectors per call cost more in page faults than the recurrence itself.
 enum Slot { kWeightsLayer, kWeightsIter, kWeightsLayerPrim, kWeightsIterPrim, kBias, kGradLayer, kGradIter,
@@ -259,11 +255,11 @@ void k_rnn(ArgReader& r) {
   const bool with_bias = r.i32() != 0;
   Params p;
   p.read(r, c, with_bias);
-  check(x, {c.T, c.N, c.I}, "input", c.data());
-  check(y, {c.T, c.N, c.D * c.H}, "output", c.data());
-  for (const TensorArg* t : {&hn, &h0}) check(*t, {c.D, c.N, c.H}, "hidden state", c.data());
+  check_rnn_arg(x, {c.T, c.N, c.I}, "input", c.data());
+  check_rnn_arg(y, {c.T, c.N, c.D * c.H}, "output", c.data());
+  for (const TensorArg* t : {&hn, &h0}) check_rnn_arg(*t, {c.D, c.N, c.H}, "hidden state", c.data());
   if (c.lstm())
-    for (const TensorArg* t : {&cn, &c0}) check(*t, {c.D, c.N, c.H}, "cell state");
+    for (const TensorArg* t : {&cn, &c0}) check_rnn_arg(*t, {c.D, c.N, c.H}, "cell state");
   if (lstm_runs_loop(c)) {
     if (c.training && (ws.dtype != DType::uint8 || !ws.is_contiguous() ||
                        static_cast<size_t>(ws.numel) < lstm_loop_workspace_bytes(c)))
@@ -309,14 +305,14 @@ void k_rnn_backward(ArgReader& r) {
   const int64_t GH = c.gates() * c.H;
   for (int64_t d = 0; d < c.D; ++d) {
     dw_ih.push_back(r.tensor());
-    check(dw_ih.back(), {GH, c.I}, "weight_ih gradient");
+    check_rnn_arg(dw_ih.back(), {GH, c.I}, "weight_ih gradient");
     dw_hh.push_back(r.tensor());
-    check(dw_hh.back(), {GH, c.H}, "weight_hh gradient");
+    check_rnn_arg(dw_hh.back(), {GH, c.H}, "weight_hh gradient");
     if (with_bias) {
       db_ih.push_back(r.tensor());
-      check(db_ih.back(), {GH}, "bias_ih gradient");
+      check_rnn_arg(db_ih.back(), {GH}, "bias_ih gradient");
       db_hh.push_back(r.tensor());
-      check(db_hh.back(), {GH}, "bias_hh gradient");
+      check_rnn_arg(db_hh.back(), {GH}, "bias_hh gradient");
     }
   }
   TensorArg x = r.tensor(), h0 = r.tensor(), c0;
@@ -327,14 +323,14 @@ void k_rnn_backward(ArgReader& r) {
   if (c.lstm()) cn = r.tensor();
   TensorArg ws = r.tensor(), dy = r.tensor(), dhn = r.tensor(), dcn;
   if (c.lstm()) dcn = r.tensor();
-  check(x, {c.T, c.N, c.I}, "input", c.data());
-  check(dx, {c.T, c.N, c.I}, "input gradient");
-  check(y, {c.T, c.N, c.D * c.H}, "output", c.data());
-  check(dy, {c.T, c.N, c.D * c.H}, "output gradient");
-  for (const TensorArg* t : {&h0, &hn}) check(*t, {c.D, c.N, c.H}, "hidden state", c.data());
-  for (const TensorArg* t : {&dh0, &dhn}) check(*t, {c.D, c.N, c.H}, "hidden state gradient");
+  check_rnn_arg(x, {c.T, c.N, c.I}, "input", c.data());
+  check_rnn_arg(dx, {c.T, c.N, c.I}, "input gradient");
+  check_rnn_arg(y, {c.T, c.N, c.D * c.H}, "output", c.data());
+  check_rnn_arg(dy, {c.T, c.N, c.D * c.H}, "output gradient");
+  for (const TensorArg* t : {&h0, &hn}) check_rnn_arg(*t, {c.D, c.N, c.H}, "hidden state", c.data());
+  for (const TensorArg* t : {&dh0, &dhn}) check_rnn_arg(*t, {c.D, c.N, c.H}, "hidden state gradient");
   if (c.lstm())
-    for (const TensorArg* t : {&c0, &dc0, &cn, &dcn}) check(*t, {c.D, c.N, c.H}, "cell state");
+    for (const TensorArg* t : {&c0, &dc0, &cn, &dcn}) check_rnn_arg(*t, {c.D, c.N, c.H}, "cell state");
   if (lstm_runs_loop(c)) {
     if (ws.dtype != DType::uint8 || !ws.is_contiguous() || static_cast<size_t>(ws.numel) < lstm_loop_workspace_bytes(c))
       fail("rnn backward: workspace too small");
